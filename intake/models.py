@@ -1,0 +1,197 @@
+"""Tips (举报), their append-only events, evidence files, routing rules and the mail outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import StaffUser
+from portal.extensions import db
+from portal.register.models import Agency, Bureau, Penalty
+from portal.timeutil import utcnow
+
+
+class Tip(db.Model):
+    """A tip.  ``status`` and the deadline columns are kept in step with ``TipEvent``
+    rows in the same transaction by ``intake.workflow``, the only code that changes them."""
+
+    __tablename__ = "tip"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Case number shown to staff and on the receipt, e.g. JB-2026-000123 (not a secret).
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    # The tracking code is shown once; only its hash is stored.
+    tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+
+    # The reported party: a registered agency, or an unregistered operator.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    operator_name: Mapped[str | None] = mapped_column(String(200))
+    operator_uscc: Mapped[str | None] = mapped_column(String(18))
+    operator_contact: Mapped[str | None] = mapped_column(String(300))  # website / shop / account
+    operator_division_code: Mapped[str | None] = mapped_column(String(6))  # registered domicile
+
+    # Where and when it happened, and what happened.
+    division_code: Mapped[str | None] = mapped_column(String(6))
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    occurred_on: Mapped[dt.date | None] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+
+    # The reporter: visible only to staff of the bureau handling the tip.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    reporter_name: Mapped[str | None] = mapped_column(String(60))
+    reporter_phone: Mapped[str | None] = mapped_column(String(30))
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    # Current state (derived from the events, kept in step by intake.workflow).
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
+    routing_rule: Mapped[str] = mapped_column(String(40))
+    routing_reason: Mapped[str] = mapped_column(Text)
+    cross_region: Mapped[bool] = mapped_column(Boolean, default=False)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    queue_entered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    accept_due: Mapped[dt.date | None] = mapped_column(Date)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    verify_due: Mapped[dt.date | None] = mapped_column(Date)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    supervised: Mapped[bool] = mapped_column(Boolean, default=False)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tip.id"))
+    likely_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tip.id"))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    penalty_id: Mapped[int | None] = mapped_column(ForeignKey("penalty.id"))
+    concluded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    agency: Mapped[Agency | None] = relationship()
+    bureau: Mapped[Bureau] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship()
+    penalty: Mapped[Penalty | None] = relationship()
+    duplicate_of: Mapped[Tip | None] = relationship(
+        remote_side=[id], foreign_keys=[duplicate_of_id]
+    )
+    likely_duplicate_of: Mapped[Tip | None] = relationship(
+        remote_side=[id], foreign_keys=[likely_duplicate_of_id]
+    )
+    events: Mapped[list[TipEvent]] = relationship(
+        back_populates="tip", order_by="TipEvent.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="tip", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def party_name(self) -> str:
+        return self.agency.name if self.agency else (self.operator_name or "")
+
+
+class TipEvent(db.Model):
+    """Append-only history of a tip.  Rows are never updated or deleted."""
+
+    __tablename__ = "tip_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tip.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(10))  # reporter / staff / system
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    from_bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureau.id"))
+    to_bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureau.id"))
+    status_after: Mapped[str] = mapped_column(String(20))
+    # Text the reporter reads on the tracking page (None: not shown publicly).
+    public_text: Mapped[str | None] = mapped_column(Text)
+    # Text for staff only: never reaches the tracking page.
+    internal_text: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    tip: Mapped[Tip] = relationship(back_populates="events")
+    actor: Mapped[StaffUser | None] = relationship()
+    from_bureau: Mapped[Bureau | None] = relationship(foreign_keys=[from_bureau_id])
+    to_bureau: Mapped[Bureau | None] = relationship(foreign_keys=[to_bureau_id])
+
+
+class Attachment(db.Model):
+    """An evidence file in private storage (random name, sha256 recorded)."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tip.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("tip_event.id"))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="attachments")
+
+
+class RoutingRule(db.Model):
+    """An administrator's rule (category + region → bureau), applied before the built-in ones."""
+
+    __tablename__ = "routing_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str | None] = mapped_column(String(40))  # None: any category
+    division_prefix: Mapped[str] = mapped_column(String(6))  # "14", "1401", "140105"
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    bureau: Mapped[Bureau] = relationship()
+
+
+class RoutingRuleChange(db.Model):
+    """History of routing rules: every create / change / deactivation, with who and when."""
+
+    __tablename__ = "routing_rule_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("routing_rule.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutboxMail(db.Model):
+    """Mail waiting to be sent; drained by ``portal mail send`` so an outage loses nothing."""
+
+    __tablename__ = "outbox_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Holiday(db.Model):
+    """Administrator-maintained calendar days for years chinese-calendar does not cover."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)  # False: holiday; True: make-up working day
+    name: Mapped[str | None] = mapped_column(String(40))

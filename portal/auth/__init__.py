@@ -1,0 +1,25 @@
+"""Staff sign-in, accounts, roles and permissions."""
+
+
+def init_app(app):
+    from ..extensions import login_manager
+    from . import views
+    from .models import StaffUser
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from ..extensions import db
+
+        try:
+            uid, version = (int(part) for part in user_id.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(StaffUser, uid)
+        if user is None or user.session_version != version or not user.active:
+            return None
+        return user
+
+    app.register_blueprint(views.bp)

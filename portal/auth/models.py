@@ -1,0 +1,52 @@
+"""Staff accounts.  Roles and what they may do live in ``permissions.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..register.models import Bureau
+from ..timeutil import utcnow
+
+ROLES = ("staff", "lead", "admin")  # bureau staff, bureau lead, provincial administrator
+
+
+class StaffUser(UserMixin, db.Model):
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change / reset / deactivation: every existing session ends.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    bureau: Mapped[Bureau] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:  # Flask-Login: the session ends when the version changes
+        return f"{self.id}:{self.session_version}"
+
+
+class RoleSetting(db.Model):
+    """Per-role settings an administrator controls (e.g. mandatory TOTP)."""
+
+    __tablename__ = "role_setting"
+
+    role: Mapped[str] = mapped_column(String(10), primary_key=True)
+    totp_required: Mapped[bool] = mapped_column(Boolean, default=False)

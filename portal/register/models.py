@@ -1,0 +1,304 @@
+"""The register: divisions, bureaus, agencies and the four kinds of public record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import today as today_cn
+from ..timeutil import utcnow
+
+
+class Division(db.Model):
+    """An administrative division (GB/T 2260), shipped as reference data."""
+
+    __tablename__ = "division"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(10))  # province / city / district
+    parent_code: Mapped[str | None] = mapped_column(String(6), index=True)
+
+    def ancestors_and_self(self) -> list[str]:
+        """Codes from the province down to this division."""
+        codes = [self.code[:2] + "0000"]
+        if self.level in ("city", "district") and self.parent_code and self.parent_code != codes[0]:
+            codes.append(self.parent_code)
+        if self.code not in codes:
+            codes.append(self.code)
+        return codes
+
+
+class Bureau(db.Model):
+    """A market-regulation / IP bureau, keyed by the division code it covers."""
+
+    __tablename__ = "bureau"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(10))  # province / city / district
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("bureau.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Bureau | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Bureau]] = relationship(back_populates="parent", order_by="Bureau.code")
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"
+
+    def covers(self, division_code: str) -> bool:
+        """True if this bureau's division contains ``division_code``."""
+        if self.level == "province":
+            return division_code[:2] == self.code[:2]
+        if self.level == "city":
+            return division_code[:4] == self.code[:4]
+        return division_code == self.code
+
+    def __repr__(self) -> str:
+        return f"<Bureau {self.code} {self.name}>"
+
+
+class Agency(db.Model):
+    """A patent and/or trademark agency in the register."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    licence_no: Mapped[str | None] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # vocab.AGENCY_KINDS
+    status: Mapped[str] = mapped_column(String(15), default="practising")  # AGENCY_STATUSES
+    address: Mapped[str | None] = mapped_column(String(300))
+    division_code: Mapped[str] = mapped_column(String(6), index=True)
+    legal_rep: Mapped[str | None] = mapped_column(String(60))
+    agent_count: Mapped[int] = mapped_column(Integer, default=0)
+    established_on: Mapped[dt.date | None] = mapped_column(Date)
+    branches: Mapped[str | None] = mapped_column(Text)  # one branch per line
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    bureau: Mapped[Bureau] = relationship()
+    former_names: Mapped[list[AgencyFormerName]] = relationship(
+        back_populates="agency", cascade="all, delete-orphan", order_by="AgencyFormerName.until"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.uscc} {self.name}>"
+
+
+class AgencyFormerName(db.Model):
+    __tablename__ = "agency_former_name"
+    __table_args__ = (UniqueConstraint("agency_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    until: Mapped[dt.date | None] = mapped_column(Date)  # date the name stopped being used
+
+    agency: Mapped[Agency] = relationship(back_populates="former_names")
+
+
+class PublicRecord:
+    """Columns and rules shared by the four kinds of public record.
+
+    A record is public when its status is "published" and today falls inside
+    its publication window.  Withdrawn, repaired and expired records are kept
+    and their URLs explain that they are no longer published.
+    """
+
+    KIND: str = ""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority: Mapped[str] = mapped_column(String(120))  # issuing authority, as published
+    published_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    publication_ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="published", index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    @declared_attr
+    def bureau_id(cls) -> Mapped[int | None]:  # the bureau that published it
+        return mapped_column(ForeignKey("bureau.id"), index=True)
+
+    @declared_attr
+    def bureau(cls) -> Mapped[Bureau | None]:
+        return relationship(Bureau)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("staff_user.id"))
+
+    @declared_attr
+    def updated_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("staff_user.id"))
+
+    @declared_attr
+    def status_changed_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("staff_user.id"))
+
+    # -- the publication rule, in one place --------------------------------
+    def is_public(self, on: dt.date | None = None) -> bool:
+        on = on or today_cn()
+        return (
+            self.status == "published"
+            and self.published_on <= on
+            and (self.publication_ends_on is None or self.publication_ends_on >= on)
+        )
+
+    def unpublished_reason(self, on: dt.date | None = None) -> str | None:
+        """Why the record is not public: withdrawn / repaired / expired / scheduled, or None."""
+        on = on or today_cn()
+        if self.status != "published":
+            return self.status
+        if self.published_on > on:
+            return "scheduled"
+        if self.publication_ends_on is not None and self.publication_ends_on < on:
+            return "expired"
+        return None
+
+    @classmethod
+    def public_filter(cls, on: dt.date | None = None):
+        on = on or today_cn()
+        return and_(
+            cls.status == "published",
+            cls.published_on <= on,
+            or_(cls.publication_ends_on.is_(None), cls.publication_ends_on >= on),
+        )
+
+
+class SpotCheck(PublicRecord, db.Model):
+    """抽查检查结果 (双随机、一公开)."""
+
+    __tablename__ = "spot_check"
+    __table_args__ = (UniqueConstraint("task_number", "agency_id"),)
+    KIND = "spot_check"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    task_number: Mapped[str] = mapped_column(String(60))
+    task_name: Mapped[str] = mapped_column(String(200))
+    check_type: Mapped[str] = mapped_column(String(20))  # vocab.SPOT_CHECK_TYPES
+    completed_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    result: Mapped[str] = mapped_column(String(60))  # vocab.SPOT_CHECK_RESULTS
+    remarks: Mapped[str | None] = mapped_column(Text)
+
+    agency: Mapped[Agency] = relationship()
+
+    @property
+    def record_date(self) -> dt.date:
+        return self.completed_on
+
+
+class Penalty(PublicRecord, db.Model):
+    """行政处罚决定书.  The party may be an unregistered operator (agency_id is None)."""
+
+    __tablename__ = "penalty"
+    KIND = "penalty"
+
+    decision_number: Mapped[str] = mapped_column(String(80), unique=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    party_name: Mapped[str] = mapped_column(String(200))
+    party_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    legal_rep: Mapped[str | None] = mapped_column(String(60))
+    violation_type: Mapped[str] = mapped_column(String(60))
+    facts: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    penalty_kinds: Mapped[str] = mapped_column(String(200))  # "、"-joined vocab.PENALTY_KINDS
+    fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    confiscation_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    suspension_months: Mapped[int | None] = mapped_column(Integer)
+    decided_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    full_text: Mapped[str | None] = mapped_column(Text)
+
+    agency: Mapped[Agency | None] = relationship()
+
+    @property
+    def penalty_kind_list(self) -> list[str]:
+        return [k for k in self.penalty_kinds.split("、") if k]
+
+    @property
+    def record_date(self) -> dt.date:
+        return self.decided_on
+
+
+class CreditGrade(PublicRecord, db.Model):
+    """专利代理信用评价: stored as published, never computed."""
+
+    __tablename__ = "credit_grade"
+    __table_args__ = (UniqueConstraint("agency_id", "period"),)
+    KIND = "credit_grade"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20))  # e.g. "2025"
+    grade: Mapped[str] = mapped_column(String(2))  # vocab.CREDIT_GRADES
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    evaluated_on: Mapped[dt.date] = mapped_column(Date)
+
+    agency: Mapped[Agency] = relationship()
+
+    @property
+    def record_date(self) -> dt.date:
+        return self.evaluated_on
+
+
+class ListEntry(PublicRecord, db.Model):
+    """经营异常名录 / 严重违法失信名单 entry; a removed entry stays visible, marked removed."""
+
+    __tablename__ = "list_entry"
+    __table_args__ = (UniqueConstraint("agency_id", "list_kind", "included_on"),)
+    KIND = "list_entry"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    list_kind: Mapped[str] = mapped_column(String(10))  # vocab.LIST_KINDS
+    inclusion_reason: Mapped[str] = mapped_column(String(120))
+    included_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    inclusion_authority: Mapped[str] = mapped_column(String(120))
+    inclusion_decision_number: Mapped[str | None] = mapped_column(String(80))
+    removal_reason: Mapped[str | None] = mapped_column(String(120))
+    removed_on: Mapped[dt.date | None] = mapped_column(Date)
+    removal_authority: Mapped[str | None] = mapped_column(String(120))
+
+    agency: Mapped[Agency] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_on is None
+
+    @property
+    def record_date(self) -> dt.date:
+        return self.included_on
+
+
+RECORD_MODELS = {m.KIND: m for m in (SpotCheck, Penalty, CreditGrade, ListEntry)}
+
+
+class SiteMeta(db.Model):
+    """Small key/value facts about the installation (e.g. that it holds demo data)."""
+
+    __tablename__ = "site_meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
