@@ -1,8 +1,9 @@
 """Shared fixtures.
 
-The database is created by running the Alembic migrations (never create_all),
-on SQLite in a temporary directory by default, or on the database named by
-PORTAL_TEST_DATABASE_URL (CI runs the suite again on PostgreSQL).
+Each test gets a fresh database: SQLite in a temporary directory by default, or
+the database named by PORTAL_TEST_DATABASE_URL (CI runs the suite again on
+PostgreSQL).  The tables come from the models (fast); tests/portal/test_app.py
+proves that the Alembic migrations build exactly the same schema.
 """
 
 from __future__ import annotations
@@ -49,9 +50,7 @@ def app(app_config):
         _reset_database(TEST_DB_URL)
     app = create_app(app_config)
     with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
+        db.create_all()
         from portal.register.reference import load_bureaus, load_divisions
 
         load_divisions()

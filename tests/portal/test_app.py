@@ -39,11 +39,18 @@ def test_default_database_is_sqlite_under_instance(tmp_path, monkeypatch):
 
 def test_migrations_match_models(app):
     """The Alembic migrations create exactly the schema the models declare."""
+    from flask_migrate import downgrade, upgrade
+
     with app.app_context():
+        db.drop_all()
+        upgrade()
         with db.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(ctx, db.metadata)
     assert diff == []
+    with app.app_context():
+        downgrade(revision="base")
+        upgrade()
 
 
 def test_reference_data_loaded(app):
