@@ -20,7 +20,10 @@ def main():
 
 
 def init_app(app):
+    from . import translate
+
     app.cli.add_command(reference_cli)
+    translate.init_app(app)
 
 
 @click.group("reference", help="Reference data: administrative divisions and bureaus.")
