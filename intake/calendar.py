@@ -1,0 +1,110 @@
+"""Working days for tip deadlines.
+
+The one place that says whether a date is a working day in mainland China:
+
+1. a ``Holiday`` row (table ``calendar_day``) an administrator maintains wins: it can
+   declare a holiday (``workday=False``) or a make-up working day (``workday=True``),
+   for any year, and so also corrects chinese-calendar;
+2. otherwise chinese-calendar, which knows the State Council's statutory holidays and
+   make-up working days (调休) for the years it ships (2004–2026 in the installed version);
+3. otherwise (years chinese-calendar does not cover): Monday to Friday.
+
+Counting convention: ``add_working_days(start, n)`` is the n-th working day *after*
+``start`` (the day a tip arrives does not count, like 自收到之日起 N 个工作日);
+``working_days_between(a, b)`` counts the working days in ``(a, b]`` — 0 when the
+deadline is today, 1 when it is the next working day, negative when it has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import chinese_calendar
+from flask import has_app_context
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def _overrides(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
+    """Holiday rows between ``first`` and ``last`` (inclusive) as {day: workday}."""
+    if not has_app_context():
+        return {}
+    from portal.extensions import db
+
+    from .models import Holiday
+
+    rows = db.session.execute(
+        db.select(Holiday.day, Holiday.workday).where(Holiday.day >= first, Holiday.day <= last)
+    )
+    return {day: bool(workday) for day, workday in rows}
+
+
+def _builtin_is_working_day(day: dt.date) -> bool:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:  # a year chinese-calendar does not cover
+        return day.weekday() < 5
+
+
+def covered_by_chinese_calendar(year: int) -> bool:
+    """True when chinese-calendar ships the official holidays of ``year``."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def is_working_day(d: dt.date) -> bool:
+    d = _as_date(d)
+    override = _overrides(d, d)
+    if d in override:
+        return override[d]
+    return _builtin_is_working_day(d)
+
+
+def add_working_days(start: dt.date, n: int) -> dt.date:
+    """The ``n``-th working day after ``start`` (``n`` >= 0; 0 returns ``start``)."""
+    start = _as_date(start)
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    if n == 0:
+        return start
+    # Holidays never stretch n working days beyond ~2n+30 calendar days.
+    horizon = start + dt.timedelta(days=2 * n + 40)
+    override = _overrides(start, horizon)
+    day, left = start, n
+    while left:
+        day += ONE_DAY
+        if day > horizon:  # pathological calendars: fetch more
+            horizon = day + dt.timedelta(days=2 * n + 40)
+            override.update(_overrides(day, horizon))
+        working = override[day] if day in override else _builtin_is_working_day(day)
+        if working:
+            left -= 1
+    return day
+
+
+def working_days_between(a: dt.date, b: dt.date) -> int:
+    """Working days in ``(a, b]``; negative (``-count of (b, a]``) when ``b`` < ``a``."""
+    a, b = _as_date(a), _as_date(b)
+    if a == b:
+        return 0
+    sign = 1
+    if b < a:
+        a, b, sign = b, a, -1
+    override = _overrides(a, b)
+    count = 0
+    day = a
+    while day < b:
+        day += ONE_DAY
+        working = override[day] if day in override else _builtin_is_working_day(day)
+        if working:
+            count += 1
+    return sign * count

@@ -1,0 +1,513 @@
+"""The tip state machine: THE owner of tip statuses, transitions and their events.
+
+Every function here checks who may act (``portal.auth.permissions``) and whether the
+tip's status allows the action (the ``ACTIONS`` table), appends exactly one ``TipEvent``
+(append-only, with actor and time), keeps ``Tip.status`` and the deadline columns in
+step, and flushes.  Callers (views, CLI, demo) commit once.
+
+``actor=None`` means the system (CLI, demo data): no permission check.  Views always
+pass ``current_user`` (an anonymous user is refused).
+
+Deadlines (working days, intake.calendar; figures from the configuration):
+- acceptance within TIP_ACCEPT_DAYS working days of entering a queue (arrival,
+  transfer and return to triage restart this clock in the new queue);
+- verification within TIP_VERIFY_DAYS working days of acceptance;
+- extendable once by TIP_EXTEND_DAYS working days (``extend_deadline``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import current_app, has_app_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.auth import permissions
+from portal.auth.permissions import Forbidden
+from portal.extensions import db
+from portal.register.models import Bureau, Penalty
+from portal.timeutil import to_china, utcnow
+
+from . import calendar
+from .models import Attachment, Tip, TipEvent
+
+__all__ = [
+    "ACTIONS", "OUTCOMES", "STATUSES", "EVENT_KINDS", "Forbidden", "TransitionError",
+    "record_submission", "accept", "assign", "request_info", "reporter_reply", "add_note",
+    "transfer", "return_to_triage", "extend_deadline", "mark_duplicate", "conclude",
+    "approve_conclusion", "reject_conclusion", "supervise", "allowed_actions", "can_act",
+    "public_events", "working_days_left", "is_overdue", "current_due",
+]
+
+# -- vocabulary -------------------------------------------------------------
+
+STATUSES = {
+    "received": _l("已收到，等待受理"),
+    "accepted": _l("已受理，正在核查"),
+    "awaiting_info": _l("等待举报人补充材料"),
+    "pending_approval": _l("核查完毕，等待审核"),
+    "concluded": _l("已办结"),
+}
+OPEN_STATUSES = ("received", "accepted", "awaiting_info", "pending_approval")
+
+OUTCOMES = {
+    "substantiated": _l("举报属实"),
+    "not_substantiated": _l("举报不属实"),
+    "referred": _l("已移送其他机关处理"),
+    "duplicate": _l("重复举报"),
+    "withdrawn": _l("举报人撤回"),
+}
+
+EVENT_KINDS = {
+    "submitted": _l("收到举报"),
+    "routed": _l("分送承办部门"),
+    "accepted": _l("受理"),
+    "assigned": _l("指定承办人"),
+    "info_requested": _l("请举报人补充材料"),
+    "reporter_replied": _l("举报人补充材料"),
+    "note": _l("内部备注"),
+    "transferred": _l("移送其他部门"),
+    "returned_to_triage": _l("退回省局分送"),
+    "deadline_extended": _l("延长核查期限"),
+    "marked_duplicate": _l("标记为重复举报"),
+    "conclusion_proposed": _l("提出办结意见"),
+    "concluded": _l("办结"),
+    "conclusion_rejected": _l("退回办结意见"),
+    "supervised": _l("省局督办"),
+}
+
+ROLES_ALL = frozenset({"staff", "lead", "admin"})
+ROLES_LEAD = frozenset({"lead", "admin"})
+ROLES_ADMIN = frozenset({"admin"})
+
+
+@dataclass(frozen=True)
+class Action:
+    """One transition: where it may start, who may make it, what it records."""
+
+    name: str
+    from_statuses: frozenset[str]
+    roles: frozenset[str]  # staff roles allowed; "reporter" actions have no staff role
+    event: str
+    # Public text template (None: the event is internal only).  Fields: {bureau}, {text}.
+    public_text: str | None
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action("accept", frozenset({"received"}), ROLES_ALL, "accepted",
+               _l("{bureau}已受理您的举报，正在核查。")),
+        Action("assign", frozenset(OPEN_STATUSES), ROLES_LEAD, "assigned", None),
+        Action("request_info", frozenset({"accepted"}), ROLES_ALL, "info_requested",
+               _l("{bureau}请您补充材料：{text}")),
+        Action("reporter_reply", frozenset({"awaiting_info"}), frozenset(), "reporter_replied",
+               _l("您已补充材料，承办部门将继续核查。")),
+        Action("add_note", frozenset(STATUSES), ROLES_ALL, "note", None),
+        Action("transfer", frozenset({"received", "accepted", "awaiting_info"}), ROLES_ALL,
+               "transferred", _l("您的举报已移送{bureau}办理。")),
+        Action("return_to_triage", frozenset({"received", "accepted", "awaiting_info"}),
+               ROLES_ALL, "returned_to_triage", _l("您的举报已转由{bureau}重新分送。")),
+        Action("extend_deadline", frozenset({"accepted", "awaiting_info"}), ROLES_ALL,
+               "deadline_extended", _l("因情况复杂，核查期限已依法延长。")),
+        Action("mark_duplicate", frozenset({"received", "accepted", "awaiting_info"}),
+               ROLES_ALL, "marked_duplicate", None),
+        Action("conclude", frozenset({"accepted", "awaiting_info"}), ROLES_ALL,
+               "conclusion_proposed", None),  # lead/admin: "concluded" (see conclude())
+        Action("approve_conclusion", frozenset({"pending_approval"}), ROLES_LEAD, "concluded",
+               _l("{bureau}已办结您的举报。处理结果：{text}")),
+        Action("reject_conclusion", frozenset({"pending_approval"}), ROLES_LEAD,
+               "conclusion_rejected", None),
+        Action("supervise", frozenset(OPEN_STATUSES), ROLES_ADMIN, "supervised", None),
+    )
+}
+STAFF_ACTIONS = tuple(name for name in ACTIONS if name != "reporter_reply")
+
+# Reporter-facing text of the first two events.
+SUBMITTED_TEXT = _l("我们已收到您的举报。")
+ROUTED_TEXT = _l("您的举报已分送{bureau}办理。")
+
+
+class TransitionError(Exception):
+    """The tip's state does not allow this action, or its input is invalid (Chinese message)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# -- helpers ----------------------------------------------------------------
+
+def _config(key: str, default: int) -> int:
+    return int(current_app.config.get(key, default)) if has_app_context() else default
+
+
+def _china_date(moment: dt.datetime) -> dt.date:
+    return to_china(moment).date()
+
+
+def _public(template, **fields) -> str | None:
+    """Public texts are stored in Chinese, whatever the acting user's language."""
+    if template is None:
+        return None
+    with force_locale("zh_CN"):
+        return str(template).format(**fields)
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and getattr(user, "active", False))
+
+
+def can_act(user, tip: Tip, action: str) -> bool:
+    """May ``user`` make ``action`` on ``tip`` now (role, jurisdiction and status)?"""
+    spec = ACTIONS[action]
+    if tip.status not in spec.from_statuses:
+        return False
+    if user is None:  # the system
+        return True
+    if not _signed_in(user) or user.role not in spec.roles:
+        return False
+    if not permissions.can_view_tip(user, tip):
+        return False
+    if action == "extend_deadline" and tip.extended:
+        return False
+    return True
+
+
+def allowed_actions(user, tip: Tip) -> set[str]:
+    """The staff actions ``user`` may make on ``tip`` now (names as in ``ACTIONS``)."""
+    return {name for name in STAFF_ACTIONS if can_act(user, tip, name)}
+
+
+def _check(user, tip: Tip, action: str) -> Action:
+    spec = ACTIONS[action]
+    if user is not None:
+        if not _signed_in(user) or not permissions.can_view_tip(user, tip):
+            raise Forbidden()
+        if user.role not in spec.roles:
+            raise Forbidden()
+    if tip.status not in spec.from_statuses:
+        raise TransitionError(
+            _("当前状态（%(status)s）下不能进行此操作。", status=STATUSES[tip.status])
+        )
+    return spec
+
+
+def _event(tip: Tip, kind: str, actor, *, public_text=None, internal_text=None,
+           from_bureau=None, to_bureau=None, data=None, actor_kind=None) -> TipEvent:
+    if actor_kind is None:
+        actor_kind = "system" if actor is None else "staff"
+    event = TipEvent(
+        tip=tip,
+        kind=kind,
+        at=utcnow(),
+        actor_kind=actor_kind,
+        actor_id=getattr(actor, "id", None),
+        from_bureau_id=getattr(from_bureau, "id", None),
+        to_bureau_id=getattr(to_bureau, "id", None),
+        status_after=tip.status,
+        public_text=public_text,
+        internal_text=internal_text,
+        data=data,
+    )
+    db.session.add(event)
+    return event
+
+
+def _required(text: str | None, field: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise TransitionError(message, field)
+    return text
+
+
+def _enter_queue(tip: Tip, bureau: Bureau, now: dt.datetime) -> None:
+    """Place the tip in ``bureau``'s queue: acceptance clock restarts there."""
+    tip.bureau = bureau
+    tip.bureau_id = bureau.id
+    tip.status = "received"
+    tip.assignee = None
+    tip.assignee_id = None
+    tip.queue_entered_at = now
+    tip.accept_due = calendar.add_working_days(
+        _china_date(now), _config("TIP_ACCEPT_DAYS", 7)
+    )
+    tip.accepted_at = None
+    tip.verify_due = None
+    tip.extended = False
+    tip.outcome = None
+
+
+def _triage_bureau() -> Bureau:
+    code = current_app.config["TRIAGE_BUREAU_CODE"]
+    bureau = db.session.scalar(db.select(Bureau).where(Bureau.code == code))
+    if bureau is None:
+        raise TransitionError(_("未配置省局分送部门（TRIAGE_BUREAU_CODE=%(code)s）。", code=code))
+    return bureau
+
+
+# -- transitions ------------------------------------------------------------
+
+def record_submission(tip: Tip, decision) -> Tip:
+    """A new tip enters the queue chosen by routing: events "submitted" and "routed".
+
+    ``tip`` must be added to the session (fields filled by intake.services);
+    ``decision`` is a ``routing.Decision``.
+    """
+    now = utcnow()
+    tip.created_at = tip.created_at or now
+    tip.routing_rule = decision.rule
+    tip.routing_reason = decision.reason
+    tip.cross_region = bool(decision.cross_region)
+    _enter_queue(tip, decision.bureau, now)
+    db.session.add(tip)
+    _event(tip, "submitted", None, actor_kind="reporter",
+           public_text=_public(SUBMITTED_TEXT))
+    _event(tip, "routed", None, to_bureau=decision.bureau,
+           public_text=_public(ROUTED_TEXT, bureau=decision.bureau.name),
+           internal_text=decision.reason,
+           data={"rule": decision.rule, "cross_region": bool(decision.cross_region)})
+    db.session.flush()
+    return tip
+
+
+def accept(tip: Tip, actor) -> TipEvent:
+    spec = _check(actor, tip, "accept")
+    now = utcnow()
+    tip.status = "accepted"
+    tip.accepted_at = now
+    tip.verify_due = calendar.add_working_days(_china_date(now), _config("TIP_VERIFY_DAYS", 15))
+    if actor is not None and tip.assignee_id is None:
+        tip.assignee = actor
+    event = _event(tip, spec.event, actor, public_text=_public(spec.public_text,
+                                                                 bureau=tip.bureau.name))
+    db.session.flush()
+    return event
+
+
+def assign(tip: Tip, actor, assignee) -> TipEvent:
+    spec = _check(actor, tip, "assign")
+    if assignee is None or not getattr(assignee, "active", False):
+        raise TransitionError(_("请选择一名在岗的工作人员。"), "assignee")
+    if assignee.bureau_id != tip.bureau_id:
+        raise TransitionError(_("只能指定本举报承办部门的工作人员。"), "assignee")
+    tip.assignee = assignee
+    event = _event(tip, spec.event, actor, internal_text=assignee.name,
+                   data={"assignee_id": assignee.id})
+    db.session.flush()
+    return event
+
+
+def request_info(tip: Tip, actor, question: str) -> TipEvent:
+    spec = _check(actor, tip, "request_info")
+    question = _required(question, "question", _("请填写需要举报人补充的内容。"))
+    tip.status = "awaiting_info"
+    event = _event(tip, spec.event, actor,
+                   public_text=_public(spec.public_text, bureau=tip.bureau.name, text=question),
+                   data={"question": question})
+    db.session.flush()
+    return event
+
+
+def reporter_reply(tip: Tip, text: str, attachments: Iterable[Attachment] = ()) -> TipEvent:
+    """The reporter answers on the tracking page (with files already stored)."""
+    spec = _check(None, tip, "reporter_reply")
+    attachments = list(attachments)
+    text = (text or "").strip()
+    if not text and not attachments:
+        raise TransitionError(_("请填写补充说明或上传文件。"), "text")
+    tip.status = "accepted"
+    event = _event(tip, spec.event, None, actor_kind="reporter",
+                   public_text=_public(spec.public_text), internal_text=text or None,
+                   data={"files": len(attachments)})
+    db.session.flush()
+    for attachment in attachments:
+        attachment.tip = tip
+        attachment.event_id = event.id
+        db.session.add(attachment)
+    db.session.flush()
+    return event
+
+
+def add_note(tip: Tip, actor, text: str) -> TipEvent:
+    spec = _check(actor, tip, "add_note")
+    text = _required(text, "text", _("请填写备注内容。"))
+    event = _event(tip, spec.event, actor, internal_text=text)
+    db.session.flush()
+    return event
+
+
+def transfer(tip: Tip, actor, to_bureau: Bureau, reason: str) -> TipEvent:
+    """Move the tip to another bureau's queue (acceptance clock restarts there)."""
+    spec = _check(actor, tip, "transfer")
+    reason = _required(reason, "reason", _("移送必须说明理由。"))
+    if to_bureau is None or not to_bureau.active:
+        raise TransitionError(_("请选择一个在用的承办部门。"), "to_bureau")
+    if to_bureau.id == tip.bureau_id:
+        raise TransitionError(_("举报已在该部门，无需移送。"), "to_bureau")
+    from_bureau = tip.bureau
+    _enter_queue(tip, to_bureau, utcnow())
+    event = _event(tip, spec.event, actor, from_bureau=from_bureau, to_bureau=to_bureau,
+                   public_text=_public(spec.public_text, bureau=to_bureau.name),
+                   internal_text=reason)
+    db.session.flush()
+    return event
+
+
+def return_to_triage(tip: Tip, actor, reason: str) -> TipEvent:
+    """A bureau disputes jurisdiction: the tip goes back to the provincial triage queue."""
+    spec = _check(actor, tip, "return_to_triage")
+    reason = _required(reason, "reason", _("退回省局必须说明理由。"))
+    triage = _triage_bureau()
+    if triage.id == tip.bureau_id:
+        raise TransitionError(_("举报已在省局分送队列中。"), "reason")
+    from_bureau = tip.bureau
+    _enter_queue(tip, triage, utcnow())
+    event = _event(tip, spec.event, actor, from_bureau=from_bureau, to_bureau=triage,
+                   public_text=_public(spec.public_text, bureau=triage.name),
+                   internal_text=reason)
+    db.session.flush()
+    return event
+
+
+def extend_deadline(tip: Tip, actor, reason: str) -> TipEvent:
+    spec = _check(actor, tip, "extend_deadline")
+    if tip.extended:
+        raise TransitionError(_("核查期限只能延长一次。"))
+    reason = _required(reason, "reason", _("延长期限必须说明理由。"))
+    old_due = tip.verify_due
+    tip.verify_due = calendar.add_working_days(old_due, _config("TIP_EXTEND_DAYS", 15))
+    tip.extended = True
+    event = _event(tip, spec.event, actor, public_text=_public(spec.public_text),
+                   internal_text=reason,
+                   data={"from": old_due.isoformat(), "to": tip.verify_due.isoformat()})
+    db.session.flush()
+    return event
+
+
+def mark_duplicate(tip: Tip, actor, original: Tip) -> TipEvent:
+    """Link ``tip`` to the earlier tip it repeats (status unchanged; conclude it afterwards
+    with the outcome "duplicate")."""
+    spec = _check(actor, tip, "mark_duplicate")
+    if original is None or original.id == tip.id:
+        raise TransitionError(_("请选择另一件举报作为原举报。"), "original")
+    seen, cursor = set(), original
+    while cursor is not None:  # refuse cycles
+        if cursor.id == tip.id:
+            raise TransitionError(_("不能形成循环的重复关系。"), "original")
+        if cursor.id in seen:
+            break
+        seen.add(cursor.id)
+        cursor = cursor.duplicate_of
+    tip.duplicate_of = original
+    event = _event(tip, spec.event, actor, internal_text=original.reference,
+                   data={"original_id": original.id})
+    db.session.flush()
+    return event
+
+
+def conclude(tip: Tip, actor, outcome: str, public_reply: str,
+             penalty: Penalty | None = None) -> TipEvent:
+    """Staff propose a conclusion (-> pending_approval); a lead or admin (or the system)
+    concludes directly (-> concluded, the public reply reaches the tracking page)."""
+    spec = _check(actor, tip, "conclude")
+    if outcome not in OUTCOMES:
+        raise TransitionError(_("请选择办理结果。"), "outcome")
+    public_reply = _required(public_reply, "public_reply", _("请填写给举报人的答复。"))
+    if penalty is not None and outcome != "substantiated":
+        raise TransitionError(_("只有“举报属实”的结果可以关联行政处罚决定。"), "penalty")
+    data = {"outcome": outcome, "public_reply": public_reply,
+            "penalty_id": penalty.id if penalty is not None else None}
+    tip.outcome = outcome
+    tip.penalty = penalty
+    if actor is None or actor.role in ROLES_LEAD:
+        return _finish(tip, actor, data)
+    tip.status = "pending_approval"
+    event = _event(tip, spec.event, actor, internal_text=public_reply, data=data)
+    db.session.flush()
+    return event
+
+
+def _finish(tip: Tip, actor, data: dict) -> TipEvent:
+    spec = ACTIONS["approve_conclusion"]
+    tip.status = "concluded"
+    tip.concluded_at = utcnow()
+    text = f"{_public(OUTCOMES[data['outcome']])}。{data['public_reply']}"
+    event = _event(tip, spec.event, actor,
+                   public_text=_public(spec.public_text, bureau=tip.bureau.name, text=text),
+                   data=data)
+    db.session.flush()
+    return event
+
+
+def _proposal(tip: Tip) -> dict:
+    for event in reversed(tip.events):
+        if event.kind == "conclusion_proposed":
+            return dict(event.data or {})
+    raise TransitionError(_("没有待审核的办结意见。"))
+
+
+def approve_conclusion(tip: Tip, actor) -> TipEvent:
+    _check(actor, tip, "approve_conclusion")
+    data = _proposal(tip)
+    tip.outcome = data["outcome"]
+    tip.penalty_id = data.get("penalty_id")
+    return _finish(tip, actor, data)
+
+
+def reject_conclusion(tip: Tip, actor, reason: str) -> TipEvent:
+    spec = _check(actor, tip, "reject_conclusion")
+    reason = _required(reason, "reason", _("退回办结意见必须说明理由。"))
+    tip.status = "accepted"
+    tip.outcome = None
+    tip.penalty = None
+    tip.penalty_id = None
+    event = _event(tip, spec.event, actor, internal_text=reason)
+    db.session.flush()
+    return event
+
+
+def supervise(tip: Tip, actor, note: str) -> TipEvent:
+    spec = _check(actor, tip, "supervise")
+    note = _required(note, "note", _("请填写督办意见。"))
+    tip.supervised = True
+    event = _event(tip, spec.event, actor, internal_text=note)
+    db.session.flush()
+    return event
+
+
+# -- reading ----------------------------------------------------------------
+
+def public_events(tip: Tip) -> list[TipEvent]:
+    """The events the reporter may see on the tracking page, oldest first."""
+    return [e for e in tip.events if e.public_text]
+
+
+def current_due(tip: Tip) -> dt.date | None:
+    """The deadline that currently runs: acceptance while received, verification after."""
+    if tip.status == "received":
+        return tip.accept_due
+    if tip.status in ("accepted", "awaiting_info", "pending_approval"):
+        return tip.verify_due
+    return None
+
+
+def working_days_left(tip: Tip, on: dt.date | None = None) -> int | None:
+    """Working days until the running deadline (0: due today; negative: overdue)."""
+    due = current_due(tip)
+    if due is None:
+        return None
+    from portal.timeutil import today
+
+    return calendar.working_days_between(on or today(), due)
+
+
+def is_overdue(tip: Tip, on: dt.date | None = None) -> bool:
+    left = working_days_left(tip, on)
+    return left is not None and left < 0
