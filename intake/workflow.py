@@ -21,9 +21,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from portal.auth import permissions
@@ -142,6 +141,14 @@ class TransitionError(Exception):
 
 
 # -- helpers ----------------------------------------------------------------
+
+def _(message: str, **fields) -> str:
+    """gettext that also works outside a request (CLI, demo): Chinese there."""
+    if has_request_context():
+        return gettext(message, **fields)
+    with force_locale("zh_CN"):
+        return gettext(message, **fields)
+
 
 def _config(key: str, default: int) -> int:
     return int(current_app.config.get(key, default)) if has_app_context() else default
