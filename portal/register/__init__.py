@@ -3,6 +3,8 @@
 
 def init_app(app):
     from . import models  # noqa: F401  (register the tables)
-    from . import views
+    from . import cli, views
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.demo_command)
+    app.cli.add_command(cli.import_command)

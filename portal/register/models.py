@@ -95,6 +95,8 @@ class Agency(db.Model):
     agent_count: Mapped[int] = mapped_column(Integer, default=0)
     established_on: Mapped[dt.date | None] = mapped_column(Date)
     branches: Mapped[str | None] = mapped_column(Text)  # one branch per line
+    # Synthetic rows made by `portal demo` (cleared when it runs again).
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -139,6 +141,8 @@ class PublicRecord:
     status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Synthetic rows made by `portal demo` (cleared when it runs again).
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @declared_attr
     def bureau_id(cls) -> Mapped[int | None]:  # the bureau that published it

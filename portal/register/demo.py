@@ -1,0 +1,629 @@
+"""Deterministic synthetic demo data for the register (``portal demo``).
+
+Everything is generated from ``random.Random(seed)``: the same seed (and the
+same anchor date, by default today's China date) gives the same agencies and
+records.  Names of agencies, places' street numbers and legal representatives
+are made up from word lists; no real person or agency is named.
+
+Rows are written with bulk INSERTs in chunks so that ``--agencies 100000`` runs
+in a few minutes.  All rows are marked ``is_demo`` and are cleared when the
+command runs again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from sqlalchemy import delete, func, insert, select, update
+from stdnum.cn.uscc import calc_check_digit
+
+from ..extensions import db
+from ..timeutil import today as today_cn
+from ..timeutil import utcnow
+from . import vocab
+from .models import (
+    Agency,
+    AgencyFormerName,
+    Bureau,
+    CreditGrade,
+    Division,
+    ListEntry,
+    Penalty,
+    SiteMeta,
+    SpotCheck,
+)
+from .services import add_months, publication_end_for, repair_allowed_from
+
+DEFAULT_SEED = 20261121
+CHUNK = 5000
+
+# Served places: province code -> the cities whose districts get agencies, with weights.
+REGIONS = {
+    "140000": {"140100": 40, "140200": 6, "140300": 3, "140400": 6, "140500": 4, "140600": 2,
+               "140700": 5, "140800": 5, "140900": 2, "141000": 5, "141100": 2},
+    "310000": {"310000": 90},
+    "410000": {"410700": 20},
+}
+# Name prefix (place) for agencies registered in each city.
+CITY_PREFIX = {
+    "140100": "太原", "140200": "大同", "140300": "阳泉", "140400": "长治", "140500": "晋城",
+    "140600": "朔州", "140700": "晋中", "140800": "运城", "140900": "忻州", "141000": "临汾",
+    "141100": "吕梁", "310000": "上海", "410700": "新乡",
+}
+# Short forms used in decision numbers (文号).
+CITY_ABBR = {
+    "140100": "并", "140200": "同", "140300": "阳", "140400": "长", "140500": "晋城",
+    "140600": "朔", "140700": "晋中", "140800": "运", "140900": "忻", "141000": "临",
+    "141100": "吕", "410700": "新",
+}
+PROVINCE_IP_ABBR = {"140000": "晋市监知罚", "310000": "沪知执罚", "410000": "豫市监知罚"}
+
+TRADE_CHARS = (
+    "汇智恒信华科正博创鼎盛达卓越联诚金桥鸿图睿知锦程高新天成瑞丰永安宏慧明德泰和晋龙海川嘉远"
+    "弘凯佳立方宇鑫腾启航峰润泽通益合众致嘉grp"
+)
+TRADE_CHARS = "".join(ch for ch in TRADE_CHARS if "\u4e00" <= ch <= "\u9fff")
+NAME_FORMS = (
+    # (template, kind or None for random patent/both, weight)
+    ("{p}{t}知识产权代理有限公司", None, 30),
+    ("{p}{t}专利代理有限公司", "patent", 12),
+    ("{p}{t}专利代理事务所（普通合伙）", "patent", 12),
+    ("{p}{t}专利商标代理有限公司", "both", 10),
+    ("{p}{t}商标代理有限公司", "trademark", 18),
+    ("{p}{t}知识产权服务有限公司", "trademark", 8),
+    ("{p}{t}知识产权代理事务所（特殊普通合伙）", None, 10),
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN_CHARS = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉晶欣宇浩凯健俊帆帅旭宁琳晨阳佳然一子梓睿思雨涵嘉宏志文博瑞家昊轩泽晓海婷倩颖慧建国云飞立新春丹"
+ROADS = ("长风", "学府", "建设", "解放", "人民", "文化", "和平", "新华", "胜利", "五一", "体育",
+         "平阳", "坞城", "晋阳", "府东", "迎宾", "朝阳", "康宁", "科技", "创业", "高新", "滨河",
+         "龙城", "光明", "兴华", "振兴", "育才", "金融", "青年", "复兴")
+ROAD_SUFFIX = ("路", "街", "大街", "大道", "北路", "南路")
+BUILDINGS = ("科创大厦", "国际金融中心", "创新园", "商务大厦", "知识产权大厦", "软件园", "中心广场")
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+SPOT_TASKS = (
+    ("不定向抽查", "{y}年度专利代理机构“双随机、一公开”抽查"),
+    ("定向抽查", "{y}年度商标代理机构“双随机、一公开”定向抽查"),
+    ("专项检查", "{y}年“蓝天”专项整治行动专项检查"),
+    ("日常检查", "{y}年知识产权代理行业日常监督检查"),
+)
+SPOT_REMARKS = {
+    "发现问题经责令已改正": "检查发现{issue}，已责令当事人限期改正，当事人已按期整改完毕。",
+    "发现问题待后续处理": "检查发现{issue}，已移交执法机构依法处理。",
+    "不符合执业许可条件": "检查发现执业专利代理师人数不符合执业许可条件，已责令限期整改。",
+    "代理师未落实签名责任制": "抽查的专利申请文件中有代理师未按规定签名，已责令改正。",
+    "未以机构名义提交申请": "发现代理师以个人名义承接业务并提交申请，已立案调查。",
+    "通过登记的住所(经营场所)无法联系": "检查人员多次实地核查，登记住所无法联系。",
+}
+ISSUES = ("委托合同内容不规范", "未按规定公示收费标准", "代理师执业信息未及时备案",
+          "业务档案保存不完整", "对外宣传用语不规范")
+
+PENALTY_TEMPLATES = {
+    "代理非正常专利申请": dict(
+        facts=("经查，当事人于{a}至{b}期间，代理提交非正常专利申请共计{n}件，涉及委托人{m}家，"
+               "上述申请已被国家知识产权局认定为非正常专利申请。当事人未履行对委托事项的审查义务，"
+               "疏于管理，造成严重后果。"),
+        violated="《规范申请专利行为的规定》第三条和《专利代理条例》第二十五条第一款第（五）项",
+        basis="依据《专利代理条例》第二十五条第一款、《规范申请专利行为的规定》第十二条",
+        kinds=(("警告", "罚款"), ("警告", "罚款", "责令停止承接新的专利代理业务"),
+               ("警告",), ("通报批评",)),
+        ip=True),
+    "无资质专利代理": dict(
+        facts=("经查，当事人未取得专利代理机构执业许可证，自{a}起以“专利申请服务”名义对外承接专利代理业务，"
+               "截至{b}共代理提交专利申请{n}件，收取服务费用合计人民币{income}元。"),
+        violated="《专利代理条例》第九条",
+        basis="依据《专利代理条例》第二十七条",
+        kinds=(("没收违法所得", "罚款"),),
+        ip=True),
+    "出租、出借专利代理资质": dict(
+        facts=("经查，当事人于{a}至{b}期间，允许他人以其名义承接专利代理业务，涉及专利申请{n}件，"
+               "收取“挂靠费”人民币{income}元。"),
+        violated="《专利代理条例》第二十五条第一款",
+        basis="依据《专利代理条例》第二十五条第一款",
+        kinds=(("警告", "罚款", "责令停止承接新的专利代理业务"), ("吊销执业许可证",)),
+        ip=True),
+    "商标代理违法": dict(
+        facts=("经查，当事人于{a}至{b}期间，明知委托人申请注册的商标属于不以使用为目的的恶意商标注册申请，"
+               "仍接受委托代理提交商标注册申请{n}件。"),
+        violated="《商标法》第十九条第三款",
+        basis="依据《商标法》第六十八条第一款、《商标代理监督管理规定》第三十九条",
+        kinds=(("警告", "罚款"), ("罚款",), ("通报批评",)),
+        ip=False),
+    "以不正当手段招揽业务": dict(
+        facts=("经查，当事人于{a}至{b}期间，在互联网搜索引擎投放广告，冒用官方名义，使用“官方指定”“内部快速授权渠道”"
+               "等用语招揽专利、商标代理业务，共获得委托{n}件。"),
+        violated="《专利代理条例》第二十三条和《商标代理监督管理规定》第十四条",
+        basis="依据《专利代理条例》第二十五条第一款、《商标代理监督管理规定》第三十九条",
+        kinds=(("警告", "罚款"), ("罚款",)),
+        ip=False),
+    "虚假宣传": dict(
+        facts=("经查，当事人在其网站及宣传资料中宣称“授权率百分之百”“不授权全额退款”等，"
+               "与实际情况不符，{a}至{b}期间据此签订代理合同{n}份。"),
+        violated="《中华人民共和国反不正当竞争法》第八条第一款",
+        basis="依据《中华人民共和国反不正当竞争法》第二十条第一款",
+        kinds=(("罚款",), ("警告", "罚款")),
+        ip=False),
+    "代理师未落实签名责任制": dict(
+        facts=("经查，当事人于{a}至{b}期间代理提交的专利申请中，有{n}件申请文件未由承办的专利代理师签名，"
+               "当事人未建立并落实代理师签名责任制。"),
+        violated="《专利代理管理办法》第二十条",
+        basis="依据《专利代理条例》第二十五条第一款",
+        kinds=(("警告",), ("警告", "罚款"), ("通报批评",)),
+        ip=True),
+}
+UNREGISTERED_NAMES = ("{p}{t}信息咨询有限公司", "{p}{t}企业管理咨询有限公司", "{p}{t}科技服务有限公司",
+                      "{p}{t}文化传媒有限公司")
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+class _Gen:
+    def __init__(self, seed: int, anchor: dt.date):
+        self.r = random.Random(seed)
+        self.anchor = anchor
+        self.usccs: set[str] = set()
+        self.names: set[str] = set()
+
+    def weighted(self, mapping: dict):
+        keys = list(mapping)
+        return self.r.choices(keys, weights=[mapping[k] for k in keys])[0]
+
+    def person(self) -> str:
+        given = self.r.choice(GIVEN_CHARS)
+        if self.r.random() < 0.7:
+            given += self.r.choice(GIVEN_CHARS)
+        return self.r.choice(SURNAMES) + given
+
+    def trade_name(self) -> str:
+        a, b = self.r.sample(TRADE_CHARS, 2)
+        return a + b
+
+    def uscc(self, division: str) -> str:
+        while True:
+            body = "91" + division + "MA" + "".join(self.r.choice(USCC_ALPHABET) for _ in range(7))
+            code = body + calc_check_digit(body)
+            if code not in self.usccs:
+                self.usccs.add(code)
+                return code
+
+    def unique_name(self, template: str, prefix: str) -> str:
+        for _attempt in range(50):
+            name = template.format(p=prefix, t=self.trade_name())
+            if name not in self.names:
+                self.names.add(name)
+                return name
+        name = template.format(p=prefix, t=self.trade_name() + self.trade_name())
+        while name in self.names:
+            name = template.format(p=prefix, t=self.trade_name() + self.trade_name())
+        self.names.add(name)
+        return name
+
+    def date_between(self, start: dt.date, end: dt.date) -> dt.date:
+        if end <= start:
+            return start
+        return start + dt.timedelta(days=self.r.randrange((end - start).days + 1))
+
+    def address(self, city_name: str, district_name: str, shanghai: bool) -> str:
+        road = self.r.choice(ROADS) + self.r.choice(ROAD_SUFFIX)
+        number = self.r.randint(1, 999)
+        where = f"{city_name}{district_name}{road}{number}号"
+        if self.r.random() < 0.6:
+            where += f"{self.r.choice(BUILDINGS)}{self.r.randint(2, 28)}层{self.r.randint(1, 30):02d}室"
+        return where
+
+
+def _served_districts() -> dict[str, list[Division]]:
+    """City code -> districts (divisions) where demo agencies are registered."""
+    out = {}
+    for cities in REGIONS.values():
+        for city in cities:
+            out[city] = list(db.session.scalars(
+                select(Division).where(Division.parent_code == city).order_by(Division.code)))
+    return out
+
+
+def has_real_agencies() -> bool:
+    return bool(db.session.scalar(select(func.count()).select_from(Agency)
+                                  .where(Agency.is_demo.is_(False))))
+
+
+def clear_demo() -> None:
+    """Delete every demo row of the register (agencies, former names, records)."""
+    # >>> INTEGRATOR: clear intake / staff demo rows that reference demo agencies or penalties
+    # >>> (e.g. intake.demo.clear_demo_tips()) HERE, before the register rows go.
+    demo_ids = select(Agency.id).where(Agency.is_demo.is_(True))
+    for model in (SpotCheck, CreditGrade, ListEntry, Penalty):
+        db.session.execute(delete(model).where(model.is_demo.is_(True)))
+        db.session.execute(delete(model).where(model.agency_id.in_(demo_ids)))
+    db.session.execute(delete(AgencyFormerName).where(AgencyFormerName.agency_id.in_(demo_ids)))
+    db.session.execute(delete(Agency).where(Agency.is_demo.is_(True)))
+    db.session.flush()
+
+
+def _insert(model, rows: list[dict]) -> None:
+    for i in range(0, len(rows), CHUNK):
+        db.session.execute(insert(model), rows[i:i + CHUNK])
+
+
+def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
+               anchor: dt.date | None = None) -> dict:
+    """Replace the demo data with ``agencies`` synthetic agencies and their records.
+
+    Returns counts per table.  The caller commits.  Raises RuntimeError when the
+    database holds agencies that are not demo data.
+    """
+    from ..site import DEMO_KEY
+    from .reference import load_bureaus, load_divisions
+
+    if has_real_agencies():
+        raise RuntimeError("database holds non-demo agencies")
+    if db.session.get(Division, "140105") is None:
+        load_divisions()
+    if db.session.scalar(select(func.count()).select_from(Bureau)) == 0:
+        load_bureaus()
+    clear_demo()
+
+    anchor = anchor or today_cn()
+    gen = _Gen(seed, anchor)
+    now = utcnow()
+    bureaus = {b.code: b for b in db.session.scalars(select(Bureau))}
+    divisions = {d.code: d for d in db.session.scalars(select(Division))}
+    districts = _served_districts()
+    # Existing USCCs and names (none are real: has_real_agencies() is False) stay unique.
+
+    def bureau_for(code: str) -> Bureau:
+        for c in (code, code[:4] + "00", code[:2] + "0000"):
+            if c in bureaus and bureaus[c].active:
+                return bureaus[c]
+        raise RuntimeError(f"no bureau for {code}")
+
+    # -- agencies ------------------------------------------------------------
+    province_weights = {"140000": 45, "310000": 45, "410000": 10}
+    licence_seq: dict[str, int] = {}
+    agency_rows, former_rows, meta = [], [], []
+    for _i in range(agencies):
+        province = gen.weighted(province_weights)
+        city = gen.weighted(REGIONS[province])
+        district = gen.r.choice(districts[city])
+        prefix = CITY_PREFIX[city]
+        template, kind = gen.r.choices([(t, k) for t, k, _w in NAME_FORMS],
+                                       weights=[w for *_x, w in NAME_FORMS])[0]
+        kind = kind or gen.r.choice(("patent", "both"))
+        name = gen.unique_name(template, prefix)
+        status = gen.weighted({"practising": 88, "suspended": 4, "deregistered": 5, "revoked": 3})
+        established = gen.date_between(dt.date(1995, 1, 1), anchor - dt.timedelta(days=200))
+        licence = None
+        if kind in ("patent", "both"):
+            licence_seq[province] = licence_seq.get(province, 0) + 1
+            licence = f"{province[:2]}{licence_seq[province]:03d}"
+        if kind == "trademark":
+            agents = gen.r.randint(0, 6)
+        else:
+            agents = min(1 + int(gen.r.expovariate(1 / 6)), 120)
+        city_name = divisions[city].name if city != "310000" else "上海市"
+        branches = None
+        if agents > 15 and gen.r.random() < 0.3:
+            branches = "\n".join(f"{name.split('有限公司')[0]}{CITY_PREFIX[c]}分公司"
+                                 for c in gen.r.sample(sorted(CITY_PREFIX), 2) if c != city)
+        bureau = bureau_for(district.code)
+        row = dict(
+            uscc=gen.uscc(district.code), name=name, licence_no=licence, kind=kind, status=status,
+            address=gen.address(city_name, district.name, province == "310000"),
+            division_code=district.code, legal_rep=gen.person(), agent_count=agents,
+            established_on=established, branches=branches, bureau_id=bureau.id, is_demo=True,
+            created_at=now, updated_at=now,
+        )
+        agency_rows.append(row)
+        former = []
+        if gen.r.random() < 0.10:
+            for _k in range(1 if gen.r.random() < 0.8 else 2):
+                old_template = gen.r.choice([t for t, _k2, _w in NAME_FORMS])
+                former.append((gen.unique_name(old_template, prefix),
+                               gen.date_between(established, anchor - dt.timedelta(days=30))))
+        meta.append(dict(province=province, city=city, bureau=bureau, former=former))
+    _insert(Agency, agency_rows)
+    ids = dict(db.session.execute(select(Agency.uscc, Agency.id).where(Agency.is_demo.is_(True))).all())
+    for row, m in zip(agency_rows, meta):
+        row["id"] = ids[row["uscc"]]
+        for fname, until in sorted(m["former"], key=lambda x: x[1]):
+            former_rows.append(dict(agency_id=row["id"], name=fname, until=until))
+    _insert(AgencyFormerName, former_rows)
+
+    # -- records ---------------------------------------------------------------
+    first_year = anchor.year - 4
+    spot_rows, grade_rows, list_rows, penalty_rows = [], [], [], []
+    decision_seq: dict[tuple[str, int], int] = {}
+
+    def record_base(bureau: Bureau, published: dt.date) -> dict:
+        return dict(authority=bureau.name, published_on=published, publication_ends_on=None,
+                    status="published", status_reason=None, status_changed_at=None,
+                    created_at=now, updated_at=now, bureau_id=bureau.id, is_demo=True,
+                    created_by_id=None, updated_by_id=None, status_changed_by_id=None)
+
+    def maybe_status(row: dict, p_withdraw: float, reason: str) -> None:
+        if gen.r.random() < p_withdraw:
+            row.update(status="withdrawn", status_reason=reason, status_changed_at=now)
+
+    for row, m in zip(agency_rows, meta):
+        bureau = m["bureau"]
+        city_bureau = bureau_for(row["division_code"][:4] + "00") if m["province"] != "310000" else bureau
+        province_bureau = bureaus[m["province"]]
+        start = max(row["established_on"], dt.date(first_year, 1, 1))
+        # spot checks: a few tasks over the years, each task once per agency
+        n_checks = gen.r.choices((0, 1, 2, 3, 4, 5, 6, 7), weights=(3, 8, 14, 18, 19, 16, 12, 8))[0]
+        used_tasks = set()
+        for _k in range(n_checks):
+            year = gen.r.randint(max(start.year, first_year), anchor.year)
+            t_index = gen.r.randrange(len(SPOT_TASKS))
+            round_no = gen.r.randint(1, 2)
+            task_bureau = city_bureau if gen.r.random() < 0.7 else province_bureau
+            task_number = f"{task_bureau.code}{year}{t_index + 1:02d}{round_no:03d}"
+            if task_number in used_tasks:
+                continue
+            used_tasks.add(task_number)
+            completed = gen.date_between(dt.date(year, 3, 1), min(dt.date(year, 12, 20), anchor))
+            result = gen.weighted({"未发现问题": 62, "发现问题经责令已改正": 12,
+                                   "发现问题待后续处理": 4, "未发现开展本次抽查涉及的经营活动": 5,
+                                   "通过登记的住所(经营场所)无法联系": 4, "不符合执业许可条件": 3,
+                                   "代理师未落实签名责任制": 4, "未以机构名义提交申请": 2,
+                                   "未按规定公示应当公示的信息": 3, "已关闭停业或正在清算": 1})
+            remarks = SPOT_REMARKS.get(result)
+            if remarks:
+                remarks = remarks.format(issue=gen.r.choice(ISSUES))
+            published = min(completed + dt.timedelta(days=gen.r.randint(3, 20)), anchor)
+            sr = record_base(task_bureau, published)
+            sr.update(agency_id=row["id"], task_number=task_number,
+                      task_name=SPOT_TASKS[t_index][1].format(y=year),
+                      check_type=SPOT_TASKS[t_index][0], completed_on=completed, result=result,
+                      remarks=remarks)
+            maybe_status(sr, 0.006, "检查结果录入有误，已撤回更正")
+            spot_rows.append(sr)
+        # credit grades (patent agencies, and some trademark agencies in the 2025 pilot)
+        if row["status"] in ("practising", "suspended"):
+            for period in range(anchor.year - 3, anchor.year):
+                evaluated = dt.date(period + 1, 6, 1) + dt.timedelta(days=gen.r.randint(0, 45))
+                if evaluated > anchor or period < row["established_on"].year:
+                    continue
+                if row["kind"] == "trademark" and (period < 2025 or gen.r.random() < 0.5):
+                    continue
+                if row["kind"] != "trademark" and gen.r.random() < 0.1:
+                    continue
+                grade = gen.weighted({"A+": 8, "A": 45, "B": 30, "C": 12, "D": 5})
+                lo, hi = {"A+": (95, 100), "A": (90, 100), "B": (75, 89.9), "C": (60, 74.9),
+                          "D": (30, 59.9)}[grade]
+                score = Decimal(str(round(gen.r.uniform(lo, hi), 1)))
+                gr = record_base(province_bureau,
+                                 min(evaluated + dt.timedelta(days=gen.r.randint(5, 20)), anchor))
+                gr.update(agency_id=row["id"], period=str(period), grade=grade, score=score,
+                          evaluated_on=evaluated)
+                grade_rows.append(gr)
+        # list entries: missing the annual report puts an agency on the abnormal list on 1 April
+        for year in range(max(start.year, first_year) + 1, anchor.year + 1):
+            if gen.r.random() >= 0.09:
+                continue
+            included = dt.date(year, 4, 1)
+            if included > anchor:
+                continue
+            reason = gen.weighted({"未按规定报送年度报告": 80, "通过登记的住所或经营场所无法联系": 12,
+                                   "公示信息隐瞒真实情况、弄虚作假": 4, "未在责令期限内公示有关信息": 4})
+            if reason != "未按规定报送年度报告":
+                included = gen.date_between(dt.date(year, 1, 10), min(dt.date(year, 12, 20), anchor))
+            lr = record_base(city_bureau, included)
+            seq = decision_seq[(city_bureau.code + "异", year)] = decision_seq.get(
+                (city_bureau.code + "异", year), 0) + 1
+            lr.update(agency_id=row["id"], list_kind="abnormal", inclusion_reason=reason,
+                      included_on=included, inclusion_authority=city_bureau.name,
+                      inclusion_decision_number=f"{_abbr(city_bureau)}市监异列〔{year}〕{seq}号",
+                      removal_reason=None, removed_on=None, removal_authority=None)
+            if gen.r.random() < 0.6:
+                removal = {"未按规定报送年度报告": "已补报年度报告",
+                           "通过登记的住所或经营场所无法联系": "已重新取得联系",
+                           "公示信息隐瞒真实情况、弄虚作假": "已更正公示信息",
+                           "未在责令期限内公示有关信息": "已履行公示义务"}[reason]
+                removed_on = gen.date_between(included + dt.timedelta(days=10),
+                                              min(included + dt.timedelta(days=300), anchor))
+                if removed_on <= anchor and removed_on > included:
+                    lr.update(removal_reason=removal, removed_on=removed_on,
+                              removal_authority=city_bureau.name)
+            list_rows.append(lr)
+            if reason == "通过登记的住所或经营场所无法联系" and lr["removed_on"] is None \
+                    and gen.r.random() < 0.25 and included + dt.timedelta(days=3 * 365) <= anchor:
+                serious_on = included + dt.timedelta(days=3 * 365 + 1)
+                lr.update(removal_reason="列入满三年转入严重违法失信名单", removed_on=serious_on,
+                          removal_authority=province_bureau.name)
+                sr2 = record_base(province_bureau, serious_on)
+                sr2.update(agency_id=row["id"], list_kind="serious",
+                           inclusion_reason="列入经营异常名录届满三年仍未履行相关义务",
+                           included_on=serious_on, inclusion_authority=province_bureau.name,
+                           inclusion_decision_number=None, removal_reason=None, removed_on=None,
+                           removal_authority=None)
+                list_rows.append(sr2)
+        # penalties
+        if gen.r.random() < 0.22:
+            for _k in range(1 if gen.r.random() < 0.75 else 2):
+                penalty_rows.append(_penalty_row(gen, row, m, bureaus, bureau_for, decision_seq,
+                                                 record_base, first_year, now))
+
+    # penalties against unregistered operators (not in the register)
+    for _k in range(max(1, agencies // 20)):
+        province = gen.weighted(province_weights)
+        city = gen.weighted(REGIONS[province])
+        district = gen.r.choice(districts[city])
+        city_name = divisions[city].name if city != "310000" else "上海市"
+        party = dict(
+            id=None, uscc=gen.uscc(district.code),
+            name=gen.unique_name(gen.r.choice(UNREGISTERED_NAMES), CITY_PREFIX[city]),
+            legal_rep=gen.person(), address=gen.address(city_name, district.name, False),
+            division_code=district.code, established_on=dt.date(first_year - 2, 1, 1),
+            kind="patent",
+        )
+        pm = dict(province=province, city=city, bureau=bureau_for(district.code))
+        penalty_rows.append(_penalty_row(gen, party, pm, bureaus, bureau_for, decision_seq,
+                                         record_base, first_year, now,
+                                         violation="无资质专利代理"))
+
+    # a few records scheduled for the coming days
+    for rows, date_key in ((spot_rows, "completed_on"), (penalty_rows, "decided_on")):
+        recent = [r for r in rows if r[date_key] >= anchor - dt.timedelta(days=20)
+                  and r["status"] == "published"]
+        for r in recent[:: max(1, len(recent) // 6)][:6]:
+            if True:
+                r["published_on"] = anchor + dt.timedelta(days=gen.r.randint(1, 10))
+                if "decision_number" in r:
+                    r["publication_ends_on"] = publication_end_for(
+                        r["penalty_kinds"].split("、"), r["fine_amount"], r["suspension_months"],
+                        r["published_on"], small_fine=_small_fine())
+
+    _insert(SpotCheck, spot_rows)
+    _insert(CreditGrade, grade_rows)
+    _insert(ListEntry, list_rows)
+    _insert(Penalty, penalty_rows)
+
+    # >>> INTEGRATOR: call the other pieces' demo builders HERE (same transaction), e.g.
+    # >>>   from portal.auth.demo import build_demo_staff; staff = build_demo_staff()
+    # >>>   from intake.demo import build_demo_tips; tips = build_demo_tips(seed=seed)
+
+    meta_row = db.session.get(SiteMeta, DEMO_KEY)
+    if meta_row is None:
+        db.session.add(SiteMeta(key=DEMO_KEY, value="1"))
+    else:
+        meta_row.value = "1"
+    db.session.flush()
+    return {
+        "agencies": len(agency_rows),
+        "former_names": len(former_rows),
+        "spot_checks": len(spot_rows),
+        "credit_grades": len(grade_rows),
+        "list_entries": len(list_rows),
+        "penalties": len(penalty_rows),
+        "records": len(spot_rows) + len(grade_rows) + len(list_rows) + len(penalty_rows),
+    }
+
+
+def _small_fine():
+    from flask import current_app
+
+    return current_app.config["PENALTY_SMALL_FINE_YUAN"]
+
+
+def _abbr(bureau: Bureau) -> str:
+    """Short form of a bureau for decision numbers: 并 (太原), 并小 (小店区), 沪浦 (浦东新区)."""
+    if bureau.code in CITY_ABBR:
+        return CITY_ABBR[bureau.code]
+    if bureau.code.startswith("31"):
+        return "沪" + (bureau.name.removeprefix("上海市")[:1] if bureau.level == "district" else "")
+    if bureau.level == "district" and bureau.code[:4] + "00" in CITY_ABBR:
+        city = bureau.name[:3]
+        return CITY_ABBR[bureau.code[:4] + "00"] + bureau.name.removeprefix(city)[:1]
+    return {"14": "晋", "41": "豫"}.get(bureau.code[:2], "")
+
+
+def _penalty_row(gen: _Gen, party: dict, m: dict, bureaus, bureau_for, decision_seq, record_base,
+                 first_year: int, now, violation: str | None = None) -> dict:
+    r = gen.r
+    anchor = gen.anchor
+    if violation is None:
+        options = [v for v in PENALTY_TEMPLATES if v != "无资质专利代理"]
+        if party["kind"] == "trademark":
+            options = ["商标代理违法", "以不正当手段招揽业务", "虚假宣传"]
+        violation = r.choice(options)
+    tpl = PENALTY_TEMPLATES[violation]
+    if tpl["ip"]:
+        authority = bureaus[m["province"]]
+        prefix = PROVINCE_IP_ABBR[m["province"]]
+    else:
+        authority = m["bureau"]
+        prefix = f"{_abbr(authority)}市监罚"
+    start = max(party["established_on"], dt.date(first_year, 1, 1))
+    decided = gen.date_between(start + dt.timedelta(days=60), anchor - dt.timedelta(days=2))
+    year = decided.year
+    key = (prefix, year)
+    decision_seq[key] = decision_seq.get(key, 0) + r.randint(1, 3)
+    number = f"{prefix}〔{year}〕{decision_seq[key]}号"
+    kinds = list(r.choice(tpl["kinds"]))
+    income = r.randint(8, 400) * 500
+    fine = confiscation = months = None
+    if "罚款" in kinds:
+        if violation == "无资质专利代理":
+            fine = Decimal(income * r.randint(1, 5))
+        elif "通报批评" not in kinds and r.random() < 0.35:
+            fine = Decimal(r.randint(5, 20) * 500)
+        else:
+            fine = Decimal(r.randint(1, 20) * 5000)
+    if "没收违法所得" in kinds:
+        confiscation = Decimal(income)
+    if "责令停止承接新的专利代理业务" in kinds:
+        months = r.choice((6, 9, 12))
+    period_from = decided - dt.timedelta(days=r.randint(120, 700))
+    period_to = decided - dt.timedelta(days=r.randint(30, 110))
+    facts = tpl["facts"].format(a=_cn_date(period_from), b=_cn_date(period_to),
+                                n=r.randint(3, 400), m=r.randint(2, 60), income=income)
+    outcome = []
+    for i, kind in enumerate(kinds, 1):
+        num = "一二三四五六"[i - 1]
+        if kind == "罚款":
+            outcome.append(f"{num}、罚款人民币{fine:,.0f}元")
+        elif kind == "没收违法所得":
+            outcome.append(f"{num}、没收违法所得人民币{confiscation:,.0f}元")
+        elif kind == "责令停止承接新的专利代理业务":
+            outcome.append(f"{num}、责令停止承接新的专利代理业务{months}个月")
+        else:
+            outcome.append(f"{num}、{kind}")
+    superior = "国家知识产权局" if tpl["ip"] else (
+        authority.parent.name if authority.parent else "上级市场监督管理部门")
+    lines = [
+        authority.name, "行政处罚决定书", number, "",
+        f"当事人：{party['name']}",
+        f"统一社会信用代码：{party['uscc']}",
+        f"住所：{party['address']}",
+        f"法定代表人（负责人）：{party['legal_rep']}", "",
+        f"本机关于{_cn_date(period_to + dt.timedelta(days=10))}依法对当事人立案调查。现已调查终结。", "",
+        facts, "",
+        "上述事实，有现场检查笔录、询问调查笔录、当事人提供的业务台账及委托合同复印件等证据为证。",
+        f"本机关于{_cn_date(decided - dt.timedelta(days=15))}向当事人送达了行政处罚告知书，"
+        "告知当事人拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩和要求听证的权利。"
+        "当事人在法定期限内未提出陈述、申辩，也未要求听证。", "",
+        f"当事人的上述行为违反了{tpl['violated']}的规定。{tpl['basis']}，本机关决定对当事人作出如下行政处罚：",
+        *outcome, "",
+    ]
+    if fine or confiscation:
+        lines.append("当事人应当自收到本决定书之日起十五日内，将罚没款缴至指定银行。逾期不缴纳的，"
+                     "每日按罚款数额的百分之三加处罚款。")
+    lines += [
+        f"当事人如不服本处罚决定，可以在收到本决定书之日起六十日内向{superior}申请行政复议，"
+        "也可以在六个月内依法向人民法院提起行政诉讼。", "",
+        authority.name, _cn_date(decided),
+    ]
+    published = min(decided + dt.timedelta(days=r.randint(1, 20)), anchor)
+    row = record_base(authority, published)
+    row.update(
+        decision_number=number, agency_id=party["id"], party_name=party["name"],
+        party_uscc=party["uscc"], legal_rep=party["legal_rep"], violation_type=violation,
+        facts=facts, legal_basis=f"{tpl['basis'].removeprefix('依据')}",
+        penalty_kinds="、".join(k for k in vocab.PENALTY_KINDS if k in kinds),
+        fine_amount=fine, confiscation_amount=confiscation, suspension_months=months,
+        decided_on=decided, full_text="\n".join(lines),
+    )
+    row["publication_ends_on"] = publication_end_for(kinds, fine, months, published,
+                                                     small_fine=_small_fine())
+    roll = r.random()
+    if roll < 0.015:
+        row.update(status="withdrawn", status_reason="原处罚决定经行政复议被撤销，依法撤回公示",
+                   status_changed_at=now)
+    elif roll < 0.10 and "吊销执业许可证" not in kinds:
+        probe = Penalty(published_on=published)
+        allowed = repair_allowed_from(probe)
+        if allowed <= anchor and row["publication_ends_on"] >= allowed:
+            row.update(status="repaired",
+                       status_reason="当事人已履行行政处罚义务并公开作出信用承诺，经申请予以信用修复",
+                       status_changed_at=now)
+    return row
+
+
+__all__ = ["build_demo", "clear_demo", "has_real_agencies", "DEFAULT_SEED", "add_months"]
