@@ -1,0 +1,93 @@
+"""``portal search rebuild`` and ``portal search check``."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+
+from . import get_engine, get_segmenter
+from .documents import analyse, iter_documents, load_documents
+
+search_cli = AppGroup("search", help="Search index: rebuild, check.")
+
+
+def rebuild(app=None) -> tuple[int, float]:
+    """Build a new index generation from the database and swap it in; (count, seconds)."""
+    app = app or current_app._get_current_object()
+    engine = get_engine(app)
+    seg = get_segmenter(app)
+    started = time.perf_counter()
+    with Session(db.engine) as session:
+        docs = (analyse(d, seg) for d in iter_documents(session))
+
+        def reload_keys(keys):
+            with Session(db.engine) as s2:
+                return {k: (analyse(d, seg) if d else None)
+                        for k, d in load_documents(s2, keys).items()}
+
+        count = engine.rebuild(docs, reload_keys)
+    return count, time.perf_counter() - started
+
+
+def check(app=None) -> dict[str, list[str]]:
+    """Compare the index with the database: missing, stale and extra keys."""
+    app = app or current_app._get_current_object()
+    engine = get_engine(app)
+    indexed = engine.stamps()
+    missing, stale = [], []
+    seen = set()
+    with Session(db.engine) as session:
+        for doc in iter_documents(session):
+            key = doc["key"]
+            seen.add(key)
+            if key not in indexed:
+                missing.append(key)
+            elif indexed[key] != doc["stamp"]:
+                stale.append(key)
+    extra = sorted(set(indexed) - seen)
+    return {"missing": missing, "stale": stale, "extra": extra}
+
+
+@search_cli.command("rebuild")
+def rebuild_command():
+    """Build a new index from the database and swap it in (the site keeps answering)."""
+    engine = get_engine()
+    if engine.name == "none":
+        click.echo("SEARCH_ENGINE=none: nothing to build.")
+        return
+    count, seconds = rebuild()
+    rate = count / seconds if seconds else 0
+    click.echo(f"{engine.name}: indexed {count} documents in {seconds:.1f} s "
+               f"({rate:.0f} docs/s) into {engine.root}")
+
+
+@search_cli.command("check")
+@click.option("--show", default=20, help="How many keys of each kind of drift to list.")
+def check_command(show: int):
+    """Report records missing from, stale in, or extra in the index (exit 1 on drift)."""
+    engine = get_engine()
+    if engine.name == "none":
+        click.echo("SEARCH_ENGINE=none: no index to check.")
+        return
+    report = check()
+    drift = False
+    for label, keys in report.items():
+        click.echo(f"{label}: {len(keys)}")
+        for key in keys[:show]:
+            click.echo(f"  {key}")
+        drift = drift or bool(keys)
+    if drift:
+        click.echo("The index has drifted from the database: run `portal search rebuild`.")
+        sys.exit(1)
+    click.echo("The index matches the database.")
+
+
+def init_app(app):
+    app.cli.add_command(search_cli)

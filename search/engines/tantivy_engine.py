@@ -1,0 +1,272 @@
+"""tantivy engine (the default): Rust, embedded, installs as a wheel.
+
+tantivy-py has no Chinese tokenizer, so text arrives pre-segmented (rjieba,
+search mode, domain words; see ``search.text``) and space-joined; the index
+splits it on whitespace.  Phrases are phrase queries over the bigram fields.
+Readers reload when the generation's ``meta.json`` changes, so a commit made
+by another process is visible on the next query.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import tantivy
+from tantivy import Filter, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
+
+from .base import FACETS, Engine, Filters, SearchRequest, SearchResult
+
+WRITER_HEAP = 50_000_000
+BULK_HEAP = 200_000_000
+
+
+def _schema():
+    sb = SchemaBuilder()
+    sb.add_text_field("key", stored=True, tokenizer_name="raw")
+    sb.add_text_field("stamp", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("kind", tokenizer_name="raw", fast=True, index_option="basic")
+    for name in ("name", "former", "body"):
+        sb.add_text_field(name, tokenizer_name="ws", index_option="freq")
+    for name in ("name_bg", "body_bg"):
+        sb.add_text_field(name, tokenizer_name="ws", index_option="position")
+    for name in ("name_exact", "former_exact", "ids"):
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for name in ("region", "grade", "penalty_kinds", "active"):
+        sb.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
+    for name in ("date", "pub_from", "pub_to"):
+        sb.add_integer_field(name, indexed=True, fast=True)
+    return sb.build()
+
+
+SCHEMA = _schema()
+_WS = TextAnalyzerBuilder(Tokenizer.whitespace()).filter(Filter.lowercase()).build()
+
+
+def _open(path: str, create: bool = False) -> tantivy.Index:
+    if create:
+        os.makedirs(path, exist_ok=True)
+    index = tantivy.Index(SCHEMA, path=path, reuse=not create)
+    index.register_tokenizer("ws", _WS)
+    return index
+
+
+def _document(doc: dict) -> tantivy.Document:
+    d = tantivy.Document()
+    for name in ("key", "stamp", "kind", "name", "former", "body", "name_bg", "body_bg",
+                 "name_exact", "grade", "active"):
+        if doc[name]:
+            d.add_text(name, doc[name])
+    for name in ("former_exact", "ids", "region", "penalty_kinds"):
+        for value in doc[name]:
+            d.add_text(name, value)
+    for name in ("date", "pub_from", "pub_to"):
+        d.add_integer(name, int(doc[name]))
+    return d
+
+
+def _term(field: str, value: str, boost: float = 1.0):
+    q = Query.term_query(SCHEMA, field, value, index_option="freq")
+    return Query.boost_query(q, boost) if boost != 1.0 else q
+
+
+def _phrase(field: str, tokens: list[str], boost: float = 1.0):
+    if len(tokens) == 1:
+        return _term(field, tokens[0], boost)
+    q = Query.phrase_query(SCHEMA, field, tokens)
+    return Query.boost_query(q, boost) if boost != 1.0 else q
+
+
+def _any(*queries):
+    return Query.boolean_query([(Occur.Should, q) for q in queries])
+
+
+def _one_of(field: str, values) -> Query:
+    values = list(values)
+    if len(values) == 1:
+        return Query.term_query(SCHEMA, field, values[0], index_option="basic")
+    return Query.term_set_query(SCHEMA, field, values)
+
+
+def _filter_clauses(f: Filters) -> list:
+    int_t = tantivy.FieldType.Integer
+    clauses = [
+        Query.range_query(SCHEMA, "pub_from", int_t, None, f.today),
+        Query.range_query(SCHEMA, "pub_to", int_t, f.today, None),
+    ]
+    if f.kinds:
+        clauses.append(_one_of("kind", f.kinds))
+    if f.region:
+        clauses.append(_one_of("region", [f.region]))
+    if f.date_from or f.date_to:
+        clauses.append(Query.range_query(SCHEMA, "date", int_t, f.date_from, f.date_to))
+    if f.grades:
+        clauses.append(_one_of("grade", f.grades))
+    if f.penalty_kinds:
+        clauses.append(_one_of("penalty_kinds", f.penalty_kinds))
+    if f.active:
+        clauses.append(_one_of("active", ["1"]))
+    return clauses
+
+
+def text_query(q, names_only: bool = False):
+    """The scored part: every word and phrase required; exact names and phrases boosted."""
+    if q.empty:
+        return None
+    must = []
+    for word, bgs in zip(q.words, q.word_bigrams, strict=True):
+        options = [_term("name", word, 4.0), _term("former", word, 2.5)]
+        if bgs:
+            options += [_phrase("name_bg", bgs, 3.0)]
+        if not names_only:
+            options.append(_term("body", word))
+            if bgs:
+                options.append(_phrase("body_bg", bgs, 0.8))
+        must.append(_any(*options))
+    for tokens in q.phrase_tokens:
+        options = [_phrase("name_bg", tokens, 5.0)]
+        if not names_only:
+            options.append(_phrase("body_bg", tokens, 1.5))
+        must.append(_any(*options))
+    should = [_term("name_exact", q.exact, 30.0), _term("former_exact", q.exact, 15.0)]
+    if q.identifier:
+        should.append(_term("ids", q.identifier, 30.0))
+    if q.whole_bigrams:
+        should.append(_phrase("name_bg", q.whole_bigrams, 6.0))
+        if not names_only:
+            should.append(_phrase("body_bg", q.whole_bigrams, 2.0))
+    return Query.boolean_query(
+        [(Occur.Must, m) for m in must] + [(Occur.Should, s) for s in should]
+    )
+
+
+def _full_query(scored, filters: Filters):
+    clauses = [(Occur.Must, Query.const_score_query(c, 0.0)) for c in _filter_clauses(filters)]
+    if scored is not None:
+        clauses.append((Occur.Must, scored))
+    return Query.boolean_query(clauses)
+
+
+class TantivyEngine(Engine):
+    name = "tantivy"
+    segmenter_flavour = "rjieba"
+
+    def __init__(self, index_dir: str):
+        super().__init__(index_dir)
+        self._open_lock = threading.Lock()
+        self._gen: str | None = None
+        self._index: tantivy.Index | None = None
+        self._meta_sig = None
+
+    # -- reading ---------------------------------------------------------------
+    def _reader(self) -> tantivy.Index | None:
+        """The current generation's index, reloaded if another writer committed."""
+        name = self.current_generation()
+        if name is None:
+            return None
+        path = self.gen_path(name)
+        try:
+            st = os.stat(os.path.join(path, "meta.json"))
+        except FileNotFoundError:
+            return None
+        sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+        with self._open_lock:
+            if name != self._gen or self._index is None:
+                self._index = _open(path)
+                self._gen = name
+                self._meta_sig = sig
+            elif sig != self._meta_sig:
+                self._index.reload()
+                self._meta_sig = sig
+            return self._index
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        index = self._reader()
+        if index is None:
+            return SearchResult(keys=[], total=0, facets={})
+        searcher = index.searcher()
+        scored = text_query(request.query, names_only=request.names_only)
+        query = _full_query(scored, request.filters)
+        sort = request.sort if scored is not None else "date"
+        kwargs = {"order_by_field": "date"} if sort == "date" else {}
+        result = searcher.search(query, request.limit, count=True, offset=request.offset,
+                                 **kwargs)
+        keys = [searcher.doc(addr)["key"][0] for _score, addr in result.hits]
+        facets = self._facets(searcher, scored, request.filters) if request.facets else {}
+        return SearchResult(keys=keys, total=result.count, facets=facets)
+
+    def find_identifier(self, ident: str, today: int) -> list[str]:
+        index = self._reader()
+        if index is None or not ident:
+            return []
+        searcher = index.searcher()
+        query = _full_query(Query.term_query(SCHEMA, "ids", ident, index_option="basic"),
+                            Filters(today=today))
+        return [searcher.doc(addr)["key"][0] for _s, addr in searcher.search(query, 5).hits]
+
+    def _facets(self, searcher, scored, filters: Filters) -> dict[str, dict[str, int]]:
+        groups: dict[str, list[str]] = {}
+        for facet in FACETS:
+            # A facet whose own filter is set is counted without it.
+            group = facet if filters.selects(facet) else ""
+            groups.setdefault(group, []).append(facet)
+        out: dict[str, dict[str, int]] = {}
+        for group, facets in groups.items():
+            f = filters.without(group) if group else filters
+            aggs = {name: {"terms": {"field": name, "size": 1000}} for name in facets}
+            res = searcher.aggregate(_full_query(scored, f), aggs)
+            for name in facets:
+                out[name] = {b["key"]: b["doc_count"] for b in res[name]["buckets"]}
+        return out
+
+    def stamps(self) -> dict[str, str]:
+        index = self._reader()
+        if index is None:
+            return {}
+        searcher = index.searcher()
+        n = searcher.num_docs
+        out = {}
+        if n:
+            for _score, addr in searcher.search(Query.all_query(), n, count=False).hits:
+                doc = searcher.doc(addr)
+                out[doc["key"][0]] = doc["stamp"][0]
+        return out
+
+    # -- writing ---------------------------------------------------------------
+    def _create(self, path: str) -> None:
+        _open(path, create=True)
+
+    def _write(self, path: str, upserts: list[dict], deletes: list[str]) -> None:
+        with self._open_lock:
+            index = self._index if self._gen == os.path.basename(path) else None
+        if index is None:
+            index = _open(path)
+        writer = index.writer(WRITER_HEAP, 1)
+        try:
+            for key in deletes:
+                writer.delete_documents_by_term("key", key)
+            for doc in upserts:
+                writer.delete_documents_by_term("key", doc["key"])
+                writer.add_document(_document(doc))
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            del writer
+        index.reload()
+
+    def _bulk_load(self, path: str, documents) -> int:
+        index = _open(path, create=True)
+        writer = index.writer(BULK_HEAP, 0)
+        count = 0
+        try:
+            for doc in documents:
+                writer.add_document(_document(doc))
+                count += 1
+            writer.commit()
+            writer.wait_merging_threads()
+        finally:
+            del writer
+        return count

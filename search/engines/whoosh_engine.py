@@ -1,0 +1,254 @@
+"""Whoosh engine: pure Python, for installs without compiled wheels.
+
+Uses **whoosh-reloaded** (the maintained fork of Whoosh 2.7.4, same import
+name ``whoosh``): the original package is unmaintained since 2016 and emits
+SyntaxWarnings/DeprecationWarnings on current Python, which our test suite
+turns into errors; the fork fixes those and keeps the API.
+
+jieba's ``ChineseAnalyzer`` records character offsets where Whoosh expects
+word positions, so phrase queries found nothing.  We do not use it: text
+arrives pre-segmented (jieba with the domain words, search mode) and
+space-joined, and a whitespace tokenizer gives every token its real position;
+phrases run over the bigram fields (see ``search.text``).
+
+Readers never fail during a commit: every query opens a fresh searcher, and a
+query that races a commit (a segment file replaced under it) is retried on the
+new generation of files.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from whoosh import fields, index, query, sorting
+from whoosh.analysis import LowercaseFilter, RegexTokenizer
+from whoosh.reading import ReaderClosed
+
+from .base import FACETS, Engine, Filters, SearchRequest, SearchResult
+
+SEP = "\x1f"  # separates the values of a multi-valued keyword field
+
+WS = RegexTokenizer(r"[^ \t\r\n]+") | LowercaseFilter()
+MULTI = RegexTokenizer(r"[^\x1f]+")
+
+
+def _schema() -> fields.Schema:
+    return fields.Schema(
+        key=fields.ID(stored=True, unique=True),
+        stamp=fields.STORED(),
+        kind=fields.ID(),
+        name=fields.TEXT(analyzer=WS, phrase=False, field_boost=1.0),
+        former=fields.TEXT(analyzer=WS, phrase=False),
+        body=fields.TEXT(analyzer=WS, phrase=False),
+        name_bg=fields.TEXT(analyzer=WS, phrase=True),
+        body_bg=fields.TEXT(analyzer=WS, phrase=True),
+        name_exact=fields.ID(),
+        former_exact=fields.TEXT(analyzer=MULTI, phrase=False),
+        ids=fields.TEXT(analyzer=MULTI, phrase=False),
+        region=fields.TEXT(analyzer=MULTI, phrase=False),
+        grade=fields.ID(),
+        penalty_kinds=fields.TEXT(analyzer=MULTI, phrase=False),
+        active=fields.ID(),
+        date=fields.NUMERIC(numtype=int, bits=64, sortable=True),
+        pub_from=fields.NUMERIC(numtype=int, bits=64),
+        pub_to=fields.NUMERIC(numtype=int, bits=64),
+    )
+
+
+SCHEMA = _schema()
+
+
+def _fields(doc: dict) -> dict:
+    out = {}
+    for name in ("key", "stamp", "kind", "name", "former", "body", "name_bg", "body_bg",
+                 "name_exact", "grade", "active"):
+        if doc[name]:
+            out[name] = doc[name]
+    for name in ("former_exact", "ids", "region", "penalty_kinds"):
+        if doc[name]:
+            out[name] = SEP.join(doc[name])
+    for name in ("date", "pub_from", "pub_to"):
+        out[name] = int(doc[name])
+    return out
+
+
+def _term(field, value, boost=1.0):
+    return query.Term(field, value, boost=boost)
+
+
+def _phrase(field, tokens, boost=1.0):
+    if len(tokens) == 1:
+        return _term(field, tokens[0], boost)
+    return query.Phrase(field, tokens, boost=boost)
+
+
+def _filter(f: Filters):
+    clauses = [
+        query.NumericRange("pub_from", None, f.today),
+        query.NumericRange("pub_to", f.today, None),
+    ]
+    if f.kinds:
+        clauses.append(query.Or([query.Term("kind", k) for k in f.kinds]))
+    if f.region:
+        clauses.append(query.Term("region", f.region))
+    if f.date_from or f.date_to:
+        clauses.append(query.NumericRange("date", f.date_from, f.date_to))
+    if f.grades:
+        clauses.append(query.Or([query.Term("grade", g) for g in f.grades]))
+    if f.penalty_kinds:
+        clauses.append(query.Or([query.Term("penalty_kinds", p) for p in f.penalty_kinds]))
+    if f.active:
+        clauses.append(query.Term("active", "1"))
+    return query.And(clauses)
+
+
+def text_query(q, names_only: bool = False):
+    if q.empty:
+        return None
+    must = []
+    for word, bgs in zip(q.words, q.word_bigrams, strict=True):
+        options = [_term("name", word, 4.0), _term("former", word, 2.5)]
+        if bgs:
+            options.append(_phrase("name_bg", bgs, 3.0))
+        if not names_only:
+            options.append(_term("body", word))
+            if bgs:
+                options.append(_phrase("body_bg", bgs, 0.8))
+        must.append(query.Or(options))
+    for tokens in q.phrase_tokens:
+        options = [_phrase("name_bg", tokens, 5.0)]
+        if not names_only:
+            options.append(_phrase("body_bg", tokens, 1.5))
+        must.append(query.Or(options))
+    should = [_term("name_exact", q.exact, 30.0), _term("former_exact", q.exact, 15.0)]
+    if q.identifier:
+        should.append(_term("ids", q.identifier, 30.0))
+    if q.whole_bigrams:
+        should.append(_phrase("name_bg", q.whole_bigrams, 6.0))
+        if not names_only:
+            should.append(_phrase("body_bg", q.whole_bigrams, 2.0))
+    return query.AndMaybe(query.And(must), query.Or(should))
+
+
+class WhooshEngine(Engine):
+    name = "whoosh"
+    segmenter_flavour = "jieba"
+    RETRIES = 5
+
+    def __init__(self, index_dir: str):
+        super().__init__(index_dir)
+        self._lock = threading.Lock()
+        self._gen: str | None = None
+        self._ix = None
+
+    def _index(self):
+        name = self.current_generation()
+        if name is None or not os.path.isdir(self.gen_path(name)):
+            return None
+        with self._lock:
+            if name != self._gen:
+                self._ix = index.open_dir(self.gen_path(name), schema=SCHEMA)
+                self._gen = name
+            return self._ix
+
+    def _with_searcher(self, fn):
+        """Run ``fn(searcher)`` on a fresh searcher, retrying if a commit races it."""
+        for attempt in range(self.RETRIES):
+            ix = self._index()
+            if ix is None:
+                return None
+            try:
+                with ix.searcher() as searcher:
+                    return fn(searcher)
+            except (ReaderClosed, OSError, ValueError, EOFError, KeyError) as exc:  # files replaced under us
+                if attempt == self.RETRIES - 1:
+                    raise
+                last = exc
+                time.sleep(0.01 * (attempt + 1))
+                with self._lock:
+                    self._gen = None  # reopen: the generation may have been swapped
+        raise last  # pragma: no cover
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        scored = text_query(request.query, names_only=request.names_only)
+
+        def run(searcher):
+            q = scored if scored is not None else query.Every()
+            sort = request.sort if scored is not None else "date"
+            kwargs = {"sortedby": "date", "reverse": True} if sort == "date" else {}
+            upto = request.offset + request.limit
+            results = searcher.search(q, filter=_filter(request.filters), limit=max(upto, 1),
+                                      **kwargs)
+            keys = [hit["key"] for hit in results[request.offset:upto]]
+            total = len(results)
+            facets = self._facets(searcher, q, request.filters) if request.facets else {}
+            return SearchResult(keys=keys, total=total, facets=facets)
+
+        return self._with_searcher(run) or SearchResult(keys=[], total=0, facets={})
+
+    def _facets(self, searcher, q, filters: Filters) -> dict[str, dict[str, int]]:
+        groups: dict[str, list[str]] = {}
+        for facet in FACETS:
+            group = facet if filters.selects(facet) else ""
+            groups.setdefault(group, []).append(facet)
+        out: dict[str, dict[str, int]] = {}
+        for group, names in groups.items():
+            f = filters.without(group) if group else filters
+            facet_map = {n: sorting.FieldFacet(n, allow_overlap=True) for n in names}
+            res = searcher.search(q, filter=_filter(f), limit=1, groupedby=facet_map,
+                                  maptype=sorting.Count)
+            for n in names:
+                out[n] = {k: v for k, v in res.groups(n).items() if k not in (None, "")}
+        return out
+
+    def find_identifier(self, ident: str, today: int) -> list[str]:
+        if not ident:
+            return []
+
+        def run(searcher):
+            res = searcher.search(query.Term("ids", ident), filter=_filter(Filters(today=today)),
+                                  limit=5)
+            return [hit["key"] for hit in res]
+
+        return self._with_searcher(run) or []
+
+    def stamps(self) -> dict[str, str]:
+        def run(searcher):
+            return {f["key"]: f["stamp"] for f in searcher.reader().all_stored_fields()}
+
+        return self._with_searcher(run) or {}
+
+    # -- writing ---------------------------------------------------------------
+    def _create(self, path: str) -> None:
+        os.makedirs(path, exist_ok=True)
+        index.create_in(path, SCHEMA)
+
+    def _write(self, path: str, upserts: list[dict], deletes: list[str]) -> None:
+        ix = index.open_dir(path, schema=SCHEMA)
+        writer = ix.writer(timeout=30)
+        try:
+            for key in deletes:
+                writer.delete_by_term("key", key)
+            for doc in upserts:
+                writer.update_document(**_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def _bulk_load(self, path: str, documents) -> int:
+        os.makedirs(path, exist_ok=True)
+        ix = index.create_in(path, SCHEMA)
+        writer = ix.writer(limitmb=256)
+        count = 0
+        try:
+            for doc in documents:
+                writer.add_document(**_fields(doc))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return count

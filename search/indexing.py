@@ -1,0 +1,118 @@
+"""Keeping the index in step with the database: SQLAlchemy session hooks.
+
+* ``after_flush`` notes which searchable rows the flush touched (keys only) in
+  ``session.info``; an agency whose name or division changed (or whose former
+  names changed) also marks its records, which carry its name and region.
+* ``after_commit`` re-reads those rows in a fresh session and writes their
+  documents (or deletes them) — so what reaches the index is always what the
+  database committed.  A rolled-back transaction clears the notes.
+* Indexing never makes a commit fail: errors are logged and
+  ``portal search check`` reports the drift; ``portal search rebuild`` fixes it.
+  Bulk Core inserts bypass the ORM hooks: run ``portal search rebuild`` after them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from portal.register.models import Agency, AgencyFormerName, CreditGrade, ListEntry, Penalty, SpotCheck
+
+from .documents import analyse, key_of, load_documents, make_key, record_keys_of_agency
+
+log = logging.getLogger(__name__)
+PENDING = "search_pending"
+RECORD_TYPES = (SpotCheck, Penalty, CreditGrade, ListEntry)
+_registered = False
+
+
+def _agency_changed(obj: Agency) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[a].history.has_changes() for a in ("name", "division_code"))
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    if not has_app_context() or "search" not in current_app.extensions:
+        return
+    if current_app.extensions["search"].name == "none":
+        return
+    pending: set[str] = session.info.setdefault(PENDING, set())
+    dirty = session.dirty
+    for obj in itertools.chain(session.new, dirty, session.deleted):
+        if isinstance(obj, Agency):
+            pending.add(key_of(obj))
+            if obj in dirty and _agency_changed(obj):
+                pending.add(f"cascade:{obj.id}")
+        elif isinstance(obj, RECORD_TYPES):
+            pending.add(key_of(obj))
+        elif isinstance(obj, AgencyFormerName):
+            agency_id = obj.agency_id or (obj.agency.id if obj.agency is not None else None)
+            if agency_id:
+                pending.add(make_key("agency", agency_id))
+                pending.add(f"cascade:{agency_id}")
+
+
+def _after_commit(session: Session) -> None:
+    keys = session.info.pop(PENDING, None)
+    if not keys or not has_app_context():
+        return
+    try:
+        index_keys(keys)
+    except Exception:  # never fail the commit that already happened
+        log.exception("search: indexing %d changed rows failed; run `portal search check`",
+                      len(keys))
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    # A rolled-back SAVEPOINT keeps the outer transaction's notes: re-reading a
+    # row that did not change is harmless, missing one that did is not.
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+def register_hooks() -> None:
+    global _registered
+    if _registered:
+        return
+    from flask_sqlalchemy.session import Session as FlaskSession
+
+    event.listen(FlaskSession, "after_flush", _after_flush)
+    event.listen(FlaskSession, "after_commit", _after_commit)
+    event.listen(FlaskSession, "after_rollback", _after_rollback)
+    event.listen(FlaskSession, "after_soft_rollback", _after_soft_rollback)
+    _registered = True
+
+
+def index_keys(keys, app=None) -> tuple[int, int]:
+    """Re-read ``keys`` ("kind:id" or "cascade:<agency id>") and write them; returns counts."""
+    from portal.extensions import db
+
+    from . import get_engine, get_segmenter
+
+    app = app or current_app._get_current_object()
+    engine = get_engine(app)
+    if engine.name == "none":
+        return 0, 0
+    started = time.perf_counter()
+    with Session(db.engine) as session:
+        plain = {k for k in keys if not k.startswith("cascade:")}
+        for k in keys:
+            if k.startswith("cascade:"):
+                plain.update(record_keys_of_agency(session, int(k.split(":", 1)[1])))
+        docs = load_documents(session, sorted(plain))
+    seg = get_segmenter(app)
+    upserts = [analyse(d, seg) for d in docs.values() if d is not None]
+    deletes = [k for k, d in docs.items() if d is None]
+    engine.write(upserts, deletes)
+    log.debug("search: indexed %d, deleted %d in %.1f ms", len(upserts), len(deletes),
+              (time.perf_counter() - started) * 1000)
+    return len(upserts), len(deletes)

@@ -1,0 +1,281 @@
+"""Text handling shared by indexing and querying: normalisation, segmentation,
+bigrams for phrases, and highlighting on the original text.
+
+* Every string, at index and at query time, goes through :func:`normalise`
+  (NFKC: full-width ``（）ＡＢＣ１２３`` become ``()ABC123``; lower case; control
+  characters dropped), so full- and half-width forms match each other.
+* Words come from a jieba segmenter loaded with the domain word list
+  (``search/data/domain_words.txt`` plus the controlled vocabularies): rjieba
+  (Rust, fast) for tantivy, jieba (pure Python) for Whoosh.  Documents are cut
+  in *search mode* so that ``专利代理`` also finds ``专利代理事务所``.
+* Phrases do not depend on the segmenter at all: every text is also indexed as
+  overlapping character bigrams with consecutive positions, so a quoted phrase
+  is a phrase query over bigrams, i.e. an exact substring match after
+  normalisation.  This is what makes quoted phrases work on both engines.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MAX_QUERY_CHARS = 200  # a query is truncated to this many characters
+GAP = "¦"  # a token that separates fields in the bigram stream (no phrase crosses it)
+
+_CONTROL = {cat for cat in ("Cc", "Cf", "Cs", "Co", "Cn")}
+# CJK ideographs (basic + extension A + compatibility) form bigrams.
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# A "word character" run: CJK, letters or digits.
+_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+
+
+def normalise(text: str | None) -> str:
+    """NFKC, lower case, control/format characters replaced by spaces."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(
+        " " if unicodedata.category(c) in _CONTROL or c.isspace() else c for c in text
+    )
+    return text.lower()
+
+
+def canonical_identifier(text: str | None) -> str:
+    """The form under which identifiers (USCC, licence, decision numbers) are compared.
+
+    NFKC, upper case, whitespace removed, every kind of bracket made round:
+    ``晋市监处罚〔2024〕12号`` == ``晋市监处罚[2024]12号`` == ``晋市监处罚（2024）12号``.
+    """
+    text = unicodedata.normalize("NFKC", text or "").upper()
+    text = re.sub(r"[\[〔【［｛{]", "(", text)
+    text = re.sub(r"[\]〕】］｝}]", ")", text)
+    return re.sub(r"\s+", "", text)
+
+
+# -- segmentation -------------------------------------------------------------
+
+
+def domain_words() -> list[tuple[str, int]]:
+    """The domain word list: the data file plus the controlled vocabularies."""
+    words: dict[str, int] = {}
+    for line in (DATA_DIR / "domain_words.txt").read_text("utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        words[normalise(parts[0])] = int(parts[1]) if len(parts) > 1 else 20000
+    from portal.register import vocab
+
+    terms: list[str] = []
+    terms += list(vocab.SPOT_CHECK_TYPES) + list(vocab.PENALTY_KINDS)
+    terms += list(vocab.VIOLATION_TYPES) + list(vocab.LIST_INCLUSION_REASONS)
+    terms += list(vocab.LIST_REMOVAL_REASONS)
+    for term in terms:
+        term = normalise(term)
+        # Only short vocabulary entries become single words; long ones (whole
+        # sentences) are better served by their parts and by bigram phrases.
+        if 2 <= len(term) <= 8 and _CJK.search(term) and not re.search(r"[,、/()]", term):
+            words.setdefault(term, 10000)
+    return sorted(words.items())
+
+
+class Segmenter:
+    """A jieba-family segmenter with the domain words loaded."""
+
+    def __init__(self, flavour: str = "rjieba"):
+        self.flavour = flavour
+        if flavour == "rjieba":
+            import rjieba
+
+            self._impl = rjieba.Jieba()
+            for word, freq in domain_words():
+                self._impl.add_word(word, freq, None)
+            self._cut = self._impl.cut
+            self._cut_search = self._impl.cut_for_search
+        else:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            self._impl = jieba.Tokenizer()
+            for word, freq in domain_words():
+                self._impl.add_word(word, freq, None)
+            self._cut = lambda t: list(self._impl.cut(t, HMM=True))
+            self._cut_search = lambda t: list(self._impl.cut_for_search(t, HMM=True))
+
+    def words(self, text: str) -> list[str]:
+        """Search-mode tokens of an already normalised text (for indexing)."""
+        out: list[str] = []
+        for tok in self._cut_search(text):
+            tok = tok.strip()
+            if tok and _RUN.search(tok):
+                out.append(tok)
+        return out
+
+    def query_words(self, text: str) -> list[str]:
+        """Precise-mode tokens of an already normalised query."""
+        out: list[str] = []
+        for tok in self._cut(text):
+            tok = tok.strip()
+            if tok and _RUN.search(tok) and tok not in out:
+                out.append(tok)
+        return out
+
+
+_segmenters: dict[str, Segmenter] = {}
+_seg_lock = threading.Lock()
+
+
+def segmenter(flavour: str = "rjieba") -> Segmenter:
+    with _seg_lock:
+        if flavour not in _segmenters:
+            _segmenters[flavour] = Segmenter(flavour)
+        return _segmenters[flavour]
+
+
+# -- bigrams --------------------------------------------------------------------
+
+
+def bigrams(text: str) -> list[str]:
+    """Tokens for exact-substring phrase matching of a normalised text.
+
+    CJK runs become overlapping bigrams (a single character stays a unigram);
+    runs of ASCII letters/digits stay whole.  Punctuation and spaces end a run:
+    no bigram spans them.
+    """
+    out: list[str] = []
+    for m in _RUN.finditer(text):
+        run = m.group()
+        if _CJK.match(run):
+            if len(run) == 1:
+                out.append(run)
+            else:
+                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+    return out
+
+
+def bigram_stream(parts) -> str:
+    """Space-joined bigrams of several texts, separated by a gap token."""
+    chunks = []
+    for part in parts:
+        toks = bigrams(normalise(part))
+        if toks:
+            chunks.append(" ".join(toks))
+    return f" {GAP} ".join(chunks)
+
+
+# -- the user's query --------------------------------------------------------------
+
+
+class ParsedQuery:
+    """A user's query, neutralised: words (AND), quoted phrases (AND), nothing else.
+
+    No query language reaches an engine: quotes are the only syntax; operators,
+    brackets, SQL and emoji are plain characters that segmentation drops.
+    """
+
+    def __init__(self, raw: str | None, seg: Segmenter):
+        raw = (raw or "")[:MAX_QUERY_CHARS]
+        self.raw = raw
+        text = normalise(raw)
+        # Quotes of every width: " “ ” 「 」 『 』 (NFKC turns ＂ into ").
+        text = re.sub(r"[“”「」『』]", '"', text)
+        self.text = " ".join(text.split())
+        phrases: list[str] = []
+        rest: list[str] = []
+        pieces = self.text.split('"')
+        # With an odd number of quotes the last one is unbalanced: its text is plain words.
+        for i, piece in enumerate(pieces):
+            closed = i % 2 == 1 and i < len(pieces) - 1
+            if closed and bigrams(piece):
+                phrases.append(piece.strip())
+            else:
+                rest.append(piece)
+        self.phrases = phrases
+        self.phrase_tokens = [bigrams(p) for p in phrases]
+        plain = " ".join(rest)
+        self.words = seg.query_words(plain) if plain.strip() else []
+        # Each word is matched as a word or as a substring (its bigrams).
+        self.word_bigrams = [bigrams(w) for w in self.words]
+        # The unquoted text as one phrase, so that a phrase beats scattered words.
+        whole = bigrams(plain)
+        self.whole_bigrams = whole if len(self.words) > 1 else []
+        self.exact = " ".join(self.text.replace('"', " ").split())
+        self.identifier = canonical_identifier(raw)
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.phrases
+
+    def highlight_terms(self) -> list[str]:
+        terms = set(self.phrases) | set(self.words)
+        return sorted((t for t in terms if t.strip()), key=len, reverse=True)
+
+
+# -- highlighting ---------------------------------------------------------------
+
+
+def _normalised_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalise ``text`` char by char, keeping each output char's source index."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, c in enumerate(text):
+        n = normalise(c)
+        out.append(n)
+        where.extend([i] * len(n))
+    return "".join(out), where
+
+
+def highlight(text: str | None, terms: list[str], width: int = 120) -> Markup:
+    """An escaped snippet of the ORIGINAL text with the matched terms in <mark>.
+
+    Matching happens on the normalised text (so ``（`` matches ``(``) and the
+    spans are mapped back to the original characters.  Without a match the
+    snippet is the beginning of the text.
+    """
+    if not text:
+        return Markup("")
+    norm, where = _normalised_with_map(text)
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        if not term:
+            continue
+        start = 0
+        while True:
+            j = norm.find(term, start)
+            if j < 0:
+                break
+            a, b = where[j], where[j + len(term) - 1] + 1
+            if not any(a < y and x < b for x, y in spans):
+                spans.append((a, b))
+            start = j + len(term)
+    spans.sort()
+    if spans:
+        first = spans[0][0]
+        lo = max(0, first - width // 4)
+    else:
+        lo = 0
+    hi = min(len(text), lo + width)
+    out = [Markup("…") if lo > 0 else Markup("")]
+    pos = lo
+    for a, b in spans:
+        if b <= lo or a >= hi:
+            continue
+        a, b = max(a, lo), min(b, hi)
+        if a < pos:
+            continue
+        out.append(escape(text[pos:a]))
+        out.append(Markup("<mark>") + escape(text[a:b]) + Markup("</mark>"))
+        pos = b
+    out.append(escape(text[pos:hi]))
+    if hi < len(text):
+        out.append(Markup("…"))
+    return Markup("").join(out)
