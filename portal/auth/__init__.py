@@ -23,3 +23,7 @@ def init_app(app):
         return user
 
     app.register_blueprint(views.bp)
+
+    from .cli import staff_cli
+
+    app.cli.add_command(staff_cli)

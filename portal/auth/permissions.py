@@ -43,6 +43,77 @@ def can_view_reporter(user: Any, tip: Any) -> bool:
     return _signed_in(user) and user.bureau_id == tip.bureau_id
 
 
+def can_download_attachment(user: Any, attachment: Any) -> bool:
+    """Evidence files: only staff with jurisdiction over the tip's current bureau."""
+    return attachment is not None and can_view_tip(user, attachment.tip)
+
+
+def can_view_queue(user: Any, bureau: Any) -> bool:
+    return in_jurisdiction(user, bureau)
+
+
+def is_provincial_admin(user: Any) -> bool:
+    return _signed_in(user) and user.role == "admin" and user.bureau.level == "province"
+
+
+def can_supervise(user: Any, tip: Any = None) -> bool:
+    return is_provincial_admin(user) and (tip is None or in_jurisdiction(user, tip.bureau))
+
+
+# -- the register ------------------------------------------------------------
+
+# Kinds a bureau lead publishes for their own bureau; the provincial
+# administrator publishes every kind for any bureau of the province.
+LEAD_KINDS = ("spot_check", "penalty")
+ADMIN_KINDS = ("spot_check", "penalty", "credit_grade", "list_entry")
+
+
+def can_publish(user: Any, kind: str, bureau: Any) -> bool:
+    if not _signed_in(user) or bureau is None:
+        return False
+    if is_provincial_admin(user):
+        return kind in ADMIN_KINDS and in_jurisdiction(user, bureau)
+    return user.role == "lead" and kind in LEAD_KINDS and user.bureau_id == bureau.id
+
+
+def record_bureau(record: Any) -> Any:
+    """The bureau a record belongs to: its publisher, else the agency's bureau."""
+    bureau = getattr(record, "bureau", None)
+    if bureau is None and getattr(record, "agency", None) is not None:
+        bureau = record.agency.bureau
+    return bureau
+
+
+def can_edit_record(user: Any, record: Any) -> bool:
+    return can_publish(user, record.KIND, record_bureau(record))
+
+
+def publishable_kinds(user: Any) -> list[str]:
+    if is_provincial_admin(user):
+        return list(ADMIN_KINDS)
+    if _signed_in(user) and user.role == "lead":
+        return list(LEAD_KINDS)
+    return []
+
+
+# -- administration ------------------------------------------------------------
+
+def can_manage_staff(user: Any, bureau: Any = None) -> bool:
+    return is_provincial_admin(user) and (bureau is None or in_jurisdiction(user, bureau))
+
+
+def can_manage_routing(user: Any) -> bool:
+    return is_provincial_admin(user)
+
+
+def can_manage_holidays(user: Any) -> bool:
+    return is_provincial_admin(user)
+
+
+def can_view_dashboard(user: Any, bureau: Any) -> bool:
+    return in_jurisdiction(user, bureau)
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         raise Forbidden()

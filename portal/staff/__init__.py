@@ -2,6 +2,6 @@
 
 
 def init_app(app):
-    from . import views
+    from . import admin, dashboard, publish, queue, views  # noqa: F401  (routes on views.bp)
 
     app.register_blueprint(views.bp)

@@ -1,12 +1,18 @@
-"""Back-office pages (blueprint "staff")."""
+"""Back-office pages (blueprint "staff"): thin views over services; no rules of their own."""
 
 from flask import Blueprint
-from flask_login import login_required
+from flask_login import current_user
+
+from ..auth import permissions
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
-@bp.get("/")
-@login_required
-def queue():
-    return "queue"
+@bp.app_context_processor
+def staff_context():
+    signed_in = bool(current_user and current_user.is_authenticated)
+    return {
+        "is_admin": signed_in and permissions.is_provincial_admin(current_user),
+        "can_publish_any": signed_in and bool(permissions.publishable_kinds(current_user)),
+        "perm": permissions,
+    }

@@ -1,0 +1,233 @@
+"""Accounts and access: hashing, lockout, sessions ending, TOTP, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyotp
+import pytest
+
+from portal.auth import services
+from portal.auth.models import RoleSetting, StaffUser
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+from .staff_helpers import PASSWORD, bureau, login, make_staff
+
+
+@pytest.fixture
+def staff(app):
+    """A staff account; the test's requests run outside this app context (as in production,
+    where every request has its own), so nothing is cached between requests."""
+    with app.app_context():
+        user_id = make_staff("140100", "staff", email="s@example.org").id
+    return user_id
+
+
+def _user(user_id):
+    return db.session.get(StaffUser, user_id)
+
+
+def test_password_is_hashed_with_argon2_and_policy_enforced(app_ctx, staff):
+    staff = _user(staff)
+    assert staff.password_hash.startswith("$argon2")
+    assert PASSWORD not in staff.password_hash
+    with pytest.raises(services.AccountError) as err:
+        services.create_staff(email="x@example.org", role="staff", bureau=bureau("140100"),
+                              password="short1")
+    assert "12" in err.value.message
+    with pytest.raises(services.AccountError):
+        services.create_staff(email="S@example.org", role="staff", bureau=bureau("140100"),
+                              password=PASSWORD)  # same address, other case
+    with pytest.raises(services.AccountError):
+        services.create_staff(email="a@example.org", role="admin", bureau=bureau("140100"),
+                              password=PASSWORD)  # admin must sit in the provincial bureau
+
+
+def test_login_and_logout(client, staff):
+    assert client.get("/staff/").status_code == 302
+    resp = login(client, "s@example.org")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/staff/")
+    assert client.get("/staff/").status_code == 200
+    cookie = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    client.post("/staff/logout")
+    assert client.get("/staff/").status_code == 302
+
+
+def test_wrong_password_is_generic_and_unknown_email_same(client, staff):
+    bad = login(client, "s@example.org", "wrong password here")
+    unknown = login(client, "nobody@example.org", "wrong password here")
+    assert bad.status_code == unknown.status_code == 422
+    assert "电子邮箱或密码不正确" in bad.get_data(as_text=True)
+    assert "电子邮箱或密码不正确" in unknown.get_data(as_text=True)
+
+
+def test_lockout_after_repeated_failures(client, app, staff):
+    for _ in range(app.config.get("LOGIN_MAX_FAILURES", 5)):
+        login(client, "s@example.org", "wrong password here")
+    resp = login(client, "s@example.org")  # right password, but locked
+    assert resp.status_code == 422
+    assert "锁定" in resp.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302
+    with app.app_context():
+        user = _user(staff)
+        assert user.locked_until > utcnow()
+        # The lock expires.
+        user.locked_until = utcnow() - dt.timedelta(seconds=1)
+        db.session.commit()
+    assert login(client, "s@example.org").status_code == 302
+
+
+def test_success_resets_the_failure_count(app, client, staff):
+    for _ in range(4):
+        login(client, "s@example.org", "wrong password here")
+    with app.app_context():
+        assert _user(staff).failed_logins == 4
+    assert login(client, "s@example.org").status_code == 302
+    with app.app_context():
+        assert _user(staff).failed_logins == 0 and _user(staff).locked_until is None
+
+
+@pytest.fixture
+def rate_limited(app_config):
+    app_config["RATELIMIT_ENABLED"] = True
+
+
+def test_login_rate_limited_per_address(rate_limited, app, staff):
+    client = app.test_client()
+    codes = [login(client, "nobody@example.org", "x" * 12).status_code for _ in range(12)]
+    assert codes[0] == 422 and codes[-1] == 429
+    other = app.test_client()
+    resp = other.post("/staff/login", data={"email": "s@example.org", "password": PASSWORD},
+                      environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert resp.status_code == 302  # another address is not throttled
+
+
+def test_password_change_ends_every_session(app, staff):
+    one, two = app.test_client(), app.test_client()
+    login(one, "s@example.org")
+    login(two, "s@example.org")
+    assert two.get("/staff/").status_code == 200
+    resp = one.post("/staff/account/password",
+                    data={"old_password": PASSWORD, "new_password": "another long secret 42"})
+    assert resp.status_code == 302
+    assert two.get("/staff/").status_code == 302
+    assert one.get("/staff/").status_code == 302
+    assert login(two, "s@example.org").status_code == 422
+    assert login(two, "s@example.org", "another long secret 42").status_code == 302
+
+
+def test_password_change_rejects_wrong_old_and_short_new(client, staff):
+    login(client, "s@example.org")
+    resp = client.post("/staff/account/password",
+                       data={"old_password": "not my password", "new_password": "x" * 20})
+    assert resp.status_code == 422 and "当前密码不正确" in resp.get_data(as_text=True)
+    resp = client.post("/staff/account/password",
+                       data={"old_password": PASSWORD, "new_password": "short"})
+    assert resp.status_code == 422 and "12" in resp.get_data(as_text=True)
+
+
+def test_deactivation_and_reset_end_sessions(app, staff):
+    client = app.test_client()
+    login(client, "s@example.org")
+    with app.app_context():
+        services.reset_password(_user(staff), "brand new password 1")
+        db.session.commit()
+    assert client.get("/staff/").status_code == 302
+    login(client, "s@example.org", "brand new password 1")
+    assert client.get("/staff/").status_code == 200
+    with app.app_context():
+        services.deactivate_staff(_user(staff))
+        db.session.commit()
+    assert client.get("/staff/").status_code == 302
+    assert login(client, "s@example.org", "brand new password 1").status_code == 422
+
+
+def test_totp_second_factor(app, client, staff):
+    secret = pyotp.random_base32()
+    with app.app_context():
+        services.enrol_totp(_user(staff), secret, pyotp.TOTP(secret).now())
+        db.session.commit()
+    resp = login(client, "s@example.org")
+    assert resp.headers["Location"].endswith("/staff/login/totp")
+    assert client.get("/staff/").status_code == 302  # not signed in yet
+    resp = client.post("/staff/login/totp", data={"code": "000000"})
+    assert resp.status_code == 422
+    resp = client.post("/staff/login/totp", data={"code": pyotp.TOTP(secret).now()})
+    assert resp.status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+
+def test_totp_mandatory_for_role_sends_to_enrolment(app, client, staff):
+    with app.app_context():
+        services.set_role_totp_required("staff", True)
+        db.session.commit()
+        assert db.session.get(RoleSetting, "staff").totp_required
+    resp = login(client, "s@example.org")
+    assert resp.headers["Location"].endswith("/staff/account/totp")
+    assert client.get("/staff/").headers["Location"].endswith("/staff/account/totp")
+    page = client.get("/staff/account/totp").get_data(as_text=True)
+    with client.session_transaction() as sess:
+        secret = sess["totp_pending_secret"]
+    assert secret in page and "otpauth://" in page
+    assert client.post("/staff/account/totp", data={"code": "123"}).status_code == 422
+    resp = client.post("/staff/account/totp", data={"code": pyotp.TOTP(secret).now()})
+    assert resp.status_code == 302
+    assert client.get("/staff/").status_code == 200
+    with app.app_context():
+        assert _user(staff).totp_secret == secret
+
+
+def test_next_parameter_cannot_redirect_off_site(client, staff):
+    resp = client.post("/staff/login?next=//evil.example/", data={
+        "email": "s@example.org", "password": PASSWORD})
+    assert resp.headers["Location"].endswith("/staff/")
+    assert "evil" not in resp.headers["Location"]
+
+
+def test_csrf_required_on_login(app, staff):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    resp = login(client, "s@example.org")
+    assert resp.status_code == 400
+
+
+# -- CLI -----------------------------------------------------------------------
+
+def test_cli_create_list_reset_deactivate(runner, app_ctx):
+    result = runner.invoke(args=["staff", "create", "--bureau", "140200", "--role", "lead",
+                                 "--email", "Lead@Example.org", "--name", "测试负责人",
+                                 "--password-stdin"], input="a sufficiently long pw\n")
+    assert result.exit_code == 0, result.output
+    user = services.find_staff("lead@example.org")
+    assert user.role == "lead" and user.bureau.code == "140200" and user.name == "测试负责人"
+    result = runner.invoke(args=["staff", "list"])
+    assert "lead@example.org\tlead\t140200\tactive" in result.output
+    version = user.session_version
+    result = runner.invoke(args=["staff", "reset-password", "lead@example.org",
+                                 "--password-stdin"], input="another long password\n")
+    assert result.exit_code == 0, result.output
+    db.session.refresh(user)
+    assert user.session_version == version + 1
+    assert services.verify_password(user, "another long password")
+    result = runner.invoke(args=["staff", "deactivate", "lead@example.org"])
+    assert result.exit_code == 0
+    db.session.refresh(user)
+    assert not user.active
+
+
+def test_cli_refuses_bad_input(runner, app_ctx):
+    result = runner.invoke(args=["staff", "create", "--bureau", "999999", "--role", "staff",
+                                 "--email", "x@example.org", "--password-stdin"],
+                           input="a sufficiently long pw\n")
+    assert result.exit_code != 0 and "999999" in result.output
+    result = runner.invoke(args=["staff", "create", "--bureau", "140100", "--role", "staff",
+                                 "--email", "x@example.org", "--password-stdin"],
+                           input="short\n")
+    assert result.exit_code != 0 and "12" in result.output
+    assert services.find_staff("x@example.org") is None
+    result = runner.invoke(args=["staff", "create", "--bureau", "140100", "--role", "staff",
+                                 "--email", "y@example.org"],
+                           input="a sufficiently long pw\na sufficiently long pw\n")
+    assert result.exit_code == 0, result.output
