@@ -2,7 +2,8 @@
 
 
 def init_app(app):
-    from . import models  # noqa: F401  (register the tables)
+    from . import cli, models  # noqa: F401  (register the tables)
     from . import views
 
     app.register_blueprint(views.bp)
+    cli.init_app(app)

@@ -1,15 +1,274 @@
-"""Public tip pages (blueprint "intake")."""
+"""Public tip pages (blueprint "intake"): the form, the receipt, tracking and replies."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.extensions import db, limiter
+from portal.htmx import add_vary, is_partial
+from portal.register.models import Agency
+
+from . import places, services, storage, workflow
+from .categories import CATEGORIES
+from .forms import DESCRIPTION_MAX, REPLY_MAX, ReplyForm, TipForm, TrackForm
+from .models import Tip
+from .workflow import _
 
 bp = Blueprint("intake", __name__, url_prefix="/tips")
 
+TRACK_SESSION_KEY = "intake_track"
+RECEIPT_SESSION_KEY = "intake_receipt"
+TRACK_SESSION_SECONDS = 30 * 60
 
-@bp.get("/new")
+
+def _limit(key: str, default: str):
+    return lambda: current_app.config.get(key, default)
+
+
+submit_limit = limiter.limit(_limit("TIP_SUBMIT_RATE_LIMIT", "5 per minute;30 per hour"),
+                             methods=["POST"])
+track_limit = limiter.limit(_limit("TIP_TRACK_RATE_LIMIT", "10 per minute;60 per hour"),
+                            methods=["POST"])
+
+
+# -- the form ---------------------------------------------------------------------
+
+def _form_context(form: TipForm, *, file_note: bool = False) -> dict:
+    place = places.cascade(form.province.data, form.city.data, form.district.data)
+    return {
+        "form": form,
+        "categories": CATEGORIES,
+        "place": place,
+        "domicile_groups": places.domicile_groups(),
+        "description_max": DESCRIPTION_MAX,
+        "accept": storage.ACCEPT_ATTR,
+        "allowed_label": storage.ALLOWED_LABEL,
+        "max_files": storage.max_files(),
+        "max_mb": storage.max_file_bytes() // (1024 * 1024),
+        "file_note": file_note,
+    }
+
+
+def _render_form(form: TipForm, status: int = 200, *, file_note: bool = False):
+    template = "intake/_form.html" if is_partial() else "intake/new.html"
+    response = make_response(render_template(template, **_form_context(form, file_note=file_note)),
+                             status)
+    return add_vary(response)
+
+
+def _form_data(form: TipForm, agency: Agency | None, place_code: str | None) -> dict:
+    named = form.identity.data == "named"
+    return {
+        "category": form.category.data,
+        "agency": agency,
+        "operator_name": form.operator_name.data,
+        "operator_uscc": form.operator_uscc.data,
+        "operator_contact": form.operator_contact.data,
+        "operator_division_code": form.operator_division.data or None,
+        "division_code": place_code,
+        "online": bool(form.online.data),
+        "online_url": form.online_url.data,
+        "occurred_on": form.occurred_on.data,
+        "description": form.description.data,
+        "anonymous": not named,
+        "reporter_name": form.reporter_name.data if named else None,
+        "reporter_phone": form.reporter_phone.data if named else None,
+        "reporter_email": form.reporter_email.data if named else None,
+    }
+
+
+def _add_error(field, message) -> None:
+    field.errors = [*field.errors, message]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@submit_limit
 def new_tip():
-    return render_template("intake/new.html")
+    form = TipForm()
+    if request.method == "GET":
+        uscc = (request.args.get("agency") or "").strip().upper()
+        if uscc:
+            agency = db.session.scalar(db.select(Agency).where(Agency.uscc == uscc))
+            if agency is not None:
+                form.agency.data = services.agency_label(agency)
+                form.party_kind.data = "agency"
+        return _render_form(form)
+
+    chose_files = any(f.filename for f in request.files.getlist(form.evidence.name))
+    if "refresh_place" in request.form:  # no-JS cascade step: re-render with new lists
+        return _render_form(form, file_note=chose_files)
+
+    if form.website.data:  # honeypot
+        return render_template("intake/rejected.html"), 400
+
+    valid = form.validate()
+    agency = None
+    place_code = None
+    if form.party_kind.data == "agency" and form.agency.data:
+        try:
+            agency = services.resolve_agency(form.agency.data)
+        except services.SubmissionError as exc:
+            _add_error(form.agency, exc.errors["agency"])
+            valid = False
+    try:
+        place_code = places.check_place(form.province.data, form.city.data, form.district.data)
+    except ValueError as exc:
+        _add_error(form.province, str(exc))
+        valid = False
+    if form.party_kind.data == "operator" and not places.is_domicile_code(
+            form.operator_division.data):
+        _add_error(form.operator_division, _("请选择有效的登记住所地。"))
+        valid = False
+    files = []
+    try:
+        files = storage.check_files(request.files.getlist(form.evidence.name))
+    except storage.FileRejected as exc:
+        _add_error(form.evidence, exc.message)
+        valid = False
+    if not valid:
+        return _render_form(form, 422, file_note=chose_files)
+
+    try:
+        receipt = services.submit_tip(_form_data(form, agency, place_code), files)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()  # removes the files written for this tip
+        current_app.logger.exception("tip submission failed")
+        return render_template("intake/failed.html"), 503
+    session[RECEIPT_SESSION_KEY] = {"tip": receipt.tip.id, "code": receipt.code}
+    target = url_for("intake.receipt")
+    if is_partial():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
 
 
-@bp.get("/track")
+@bp.get("/receipt")
+def receipt():
+    data = session.pop(RECEIPT_SESSION_KEY, None)
+    tip = db.session.get(Tip, data["tip"]) if data else None
+    response = make_response(render_template(
+        "intake/receipt.html", tip=tip, code=data["code"] if data and tip else None))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/places")
+def place_fields():
+    """The province/city/district selects (htmx cascade)."""
+    place = places.cascade(request.args.get("province"), request.args.get("city"),
+                           request.args.get("district"))
+    form = TipForm(formdata=None)
+    return add_vary(make_response(render_template("intake/_place.html", place=place, form=form)))
+
+
+@bp.get("/agencies")
+def agency_options():
+    """<option>s for the agency autocomplete (datalist)."""
+    text = (request.args.get("agency") or request.args.get("q") or "").strip()
+    agencies = services.suggest_agencies(text, 8) if len(text) >= 2 else []
+    return add_vary(make_response(render_template(
+        "intake/_agency_options.html", agencies=agencies, label=services.agency_label)))
+
+
+# -- tracking ---------------------------------------------------------------------
+
+def _tracked_tip() -> Tip | None:
+    data = session.get(TRACK_SESSION_KEY)
+    if not data or data.get("exp", 0) < time.time():
+        session.pop(TRACK_SESSION_KEY, None)
+        return None
+    return db.session.get(Tip, data["tip"])
+
+
+def _render_track(form=None, tip=None, reply_form=None, status=200):
+    context = {
+        "form": form or TrackForm(formdata=None),
+        "tip": tip,
+        "reply_form": reply_form or ReplyForm(formdata=None),
+        "statuses": workflow.STATUSES,
+        "events": workflow.public_events(tip) if tip else [],
+        "reply_max": REPLY_MAX,
+        "accept": storage.ACCEPT_ATTR,
+        "max_files": storage.max_files(),
+        "max_mb": storage.max_file_bytes() // (1024 * 1024),
+        "allowed_label": storage.ALLOWED_LABEL,
+    }
+    template = "intake/_status.html" if (tip and is_partial()) else "intake/track.html"
+    response = make_response(render_template(template, **context), status)
+    response.headers["Cache-Control"] = "no-store"
+    return add_vary(response)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@track_limit
 def track():
-    return render_template("intake/track.html")
+    if request.method == "GET":
+        return _render_track(tip=_tracked_tip())
+    form = TrackForm()
+    if not form.validate():
+        return _render_track(form, status=422)
+    tip = services.find_by_code(form.code.data)
+    if tip is None:
+        _add_error(form.code, _("没有找到与该查询码对应的举报。请核对查询码（共 18 位字母和数字）后重试。"))
+        return _render_track(form, status=422)
+    session[TRACK_SESSION_KEY] = {"tip": tip.id, "exp": time.time() + TRACK_SESSION_SECONDS}
+    return redirect(url_for("intake.track"), 303)
+
+
+@bp.post("/track/reply")
+@track_limit
+def reply():
+    tip = _tracked_tip()
+    if tip is None:
+        flash(_("查询已过期，请重新输入查询码。"), "error")
+        return redirect(url_for("intake.track"), 303)
+    reply_form = ReplyForm()
+    if tip.status != "awaiting_info":
+        flash(_("承办部门目前没有请您补充材料。"), "error")
+        return redirect(url_for("intake.track"), 303)
+    valid = reply_form.validate()
+    files = []
+    try:
+        files = storage.check_files(request.files.getlist(reply_form.evidence.name))
+    except storage.FileRejected as exc:
+        _add_error(reply_form.evidence, exc.message)
+        valid = False
+    if valid and not reply_form.text.data and not files:
+        _add_error(reply_form.text, _("请填写补充说明或上传文件。"))
+        valid = False
+    if not valid:
+        return _render_track(tip=tip, reply_form=reply_form, status=422)
+    try:
+        services.reply_as_reporter(tip, reply_form.text.data, files)
+        db.session.commit()
+    except workflow.TransitionError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("intake.track"), 303)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("reporter reply failed")
+        return render_template("intake/failed.html"), 503
+    flash(_("已收到您补充的材料。"), "success")
+    return redirect(url_for("intake.track"), 303)
+
+
+@bp.post("/track/leave")
+def leave():
+    session.pop(TRACK_SESSION_KEY, None)
+    return redirect(url_for("intake.track"), 303)

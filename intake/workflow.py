@@ -17,6 +17,8 @@ Deadlines (working days, intake.calendar; figures from the configuration):
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -142,6 +144,25 @@ class TransitionError(Exception):
 
 # -- helpers ----------------------------------------------------------------
 
+_clock: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar(
+    "intake_workflow_clock", default=None)
+
+
+@contextlib.contextmanager
+def at(moment: dt.datetime):
+    """Make transitions inside the block happen at ``moment`` (naive UTC): for demo data
+    and tests of deadlines; the web never uses it."""
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
+def _now() -> dt.datetime:
+    return _clock.get() or utcnow()
+
+
 def _(message: str, **fields) -> str:
     """gettext that also works outside a request (CLI, demo): Chinese there."""
     if has_request_context():
@@ -213,7 +234,7 @@ def _event(tip: Tip, kind: str, actor, *, public_text=None, internal_text=None,
     event = TipEvent(
         tip=tip,
         kind=kind,
-        at=utcnow(),
+        at=_now(),
         actor_kind=actor_kind,
         actor_id=getattr(actor, "id", None),
         from_bureau_id=getattr(from_bureau, "id", None),
@@ -267,7 +288,7 @@ def record_submission(tip: Tip, decision) -> Tip:
     ``tip`` must be added to the session (fields filled by intake.services);
     ``decision`` is a ``routing.Decision``.
     """
-    now = utcnow()
+    now = _now()
     tip.created_at = tip.created_at or now
     tip.routing_rule = decision.rule
     tip.routing_reason = decision.reason
@@ -286,7 +307,7 @@ def record_submission(tip: Tip, decision) -> Tip:
 
 def accept(tip: Tip, actor) -> TipEvent:
     spec = _check(actor, tip, "accept")
-    now = utcnow()
+    now = _now()
     tip.status = "accepted"
     tip.accepted_at = now
     tip.verify_due = calendar.add_working_days(_china_date(now), _config("TIP_VERIFY_DAYS", 15))
@@ -335,9 +356,9 @@ def reporter_reply(tip: Tip, text: str, attachments: Iterable[Attachment] = ()) 
                    data={"files": len(attachments)})
     db.session.flush()
     for attachment in attachments:
-        attachment.tip = tip
         attachment.event_id = event.id
         db.session.add(attachment)
+        attachment.tip = tip
     db.session.flush()
     return event
 
@@ -359,7 +380,7 @@ def transfer(tip: Tip, actor, to_bureau: Bureau, reason: str) -> TipEvent:
     if to_bureau.id == tip.bureau_id:
         raise TransitionError(_("举报已在该部门，无需移送。"), "to_bureau")
     from_bureau = tip.bureau
-    _enter_queue(tip, to_bureau, utcnow())
+    _enter_queue(tip, to_bureau, _now())
     event = _event(tip, spec.event, actor, from_bureau=from_bureau, to_bureau=to_bureau,
                    public_text=_public(spec.public_text, bureau=to_bureau.name),
                    internal_text=reason)
@@ -375,7 +396,7 @@ def return_to_triage(tip: Tip, actor, reason: str) -> TipEvent:
     if triage.id == tip.bureau_id:
         raise TransitionError(_("举报已在省局分送队列中。"), "reason")
     from_bureau = tip.bureau
-    _enter_queue(tip, triage, utcnow())
+    _enter_queue(tip, triage, _now())
     event = _event(tip, spec.event, actor, from_bureau=from_bureau, to_bureau=triage,
                    public_text=_public(spec.public_text, bureau=triage.name),
                    internal_text=reason)
@@ -444,7 +465,7 @@ def conclude(tip: Tip, actor, outcome: str, public_reply: str,
 def _finish(tip: Tip, actor, data: dict) -> TipEvent:
     spec = ACTIONS["approve_conclusion"]
     tip.status = "concluded"
-    tip.concluded_at = utcnow()
+    tip.concluded_at = _now()
     text = f"{_public(OUTCOMES[data['outcome']])}。{data['public_reply']}"
     event = _event(tip, spec.event, actor,
                    public_text=_public(spec.public_text, bureau=tip.bureau.name, text=text),

@@ -1,0 +1,161 @@
+"""Synthetic, deterministic demo tips in various states, made through the workflow.
+
+No real people: reporters are "演示举报人 N" with .invalid e-mail addresses (no outbox
+mail is queued for demo data).  Actors are staff of the handling bureau when engineer
+D's demo accounts exist, otherwise the system (actor None).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from portal.auth.models import StaffUser
+from portal.extensions import db
+from portal.register.models import Agency, Bureau, Division
+from portal.timeutil import utcnow
+
+from . import codes, services, workflow
+from .categories import CATEGORIES
+from .models import Tip
+
+DESCRIPTIONS = (
+    "对方在搜索引擎投放广告，自称“官方指定代理”，承诺三个月内授权，收取加急费后失联。",
+    "该机构以多家空壳公司名义批量提交内容雷同的专利申请，申请人与发明人并不知情。",
+    "对方声称有内部快速授权渠道，要求先付全款，合同中未写明代理机构名称。",
+    "在网店购买专利代理服务后发现对方没有代理资质，申请文件由他人代为提交。",
+    "该机构提交的申请文件上没有代理师签名，联系人称由兼职人员办理。",
+    "对方以“包过”为名宣传商标注册，并抢注与我公司字号相同的商标后要求高价转让。",
+    "宣传材料中夸大成功率和业绩，列出的代理师名单与实际执业人员不符。",
+    "对方要求在专利申请中增加与发明无关的人员作为发明人，并按人头收费。",
+)
+
+OUTSIDE_PLACES = ("110105", "440305", "330106")  # outside the portal's bureaus: triage
+
+
+def _pick_place(rng: random.Random, bureaus: list[Bureau]) -> str:
+    if rng.random() < 0.1:
+        return rng.choice(OUTSIDE_PLACES)
+    return rng.choice(bureaus).code
+
+
+def _actor(bureau_id: int, roles: tuple[str, ...]):
+    return db.session.scalar(
+        db.select(StaffUser).where(StaffUser.bureau_id == bureau_id,
+                                   StaffUser.role.in_(roles), StaffUser.active.is_(True))
+        .order_by(StaffUser.id).limit(1)
+    )
+
+
+def demo_code(seed: int, index: int) -> str:
+    rng = random.Random(f"{seed}:code:{index}")
+    return codes.format_code("".join(rng.choice(codes.ALPHABET) for _ in range(codes.CODE_LENGTH)))
+
+
+def build_demo_tips(*, count: int = 60, seed: int = 20261121) -> int:
+    """Create ``count`` tips (flushes; the caller commits).  Returns how many were made."""
+    rng = random.Random(seed)
+    bureaus = list(db.session.scalars(db.select(Bureau).where(Bureau.active.is_(True))
+                                      .order_by(Bureau.code)))
+    agencies = list(db.session.scalars(db.select(Agency).order_by(Agency.id).limit(500)))
+    categories = list(CATEGORIES)
+    now = utcnow()
+    made = 0
+    for i in range(count):
+        start = now - dt.timedelta(days=rng.randint(0, 150), hours=rng.randint(0, 23),
+                                   minutes=rng.randint(0, 59))
+        category = rng.choice(categories)
+        agency = rng.choice(agencies) if agencies and rng.random() < 0.7 else None
+        online = rng.random() < 0.3
+        named = rng.random() < 0.4
+        data = {
+            "category": category,
+            "agency": agency,
+            "operator_name": None if agency else f"演示知识产权咨询工作室{i + 1:03d}",
+            "operator_contact": None if agency else f"https://shop{i + 1:03d}.example.invalid/",
+            "operator_division_code": (None if agency or rng.random() < 0.5
+                                       else rng.choice(bureaus).code[:4] + "00"),
+            "division_code": None if online and rng.random() < 0.5 else _pick_place(rng, bureaus),
+            "online": online,
+            "online_url": f"https://ads.example.invalid/{i + 1}" if online else None,
+            "occurred_on": (start - dt.timedelta(days=rng.randint(1, 30))).date(),
+            "description": rng.choice(DESCRIPTIONS),
+            "anonymous": not named,
+            "reporter_name": f"演示举报人{i + 1:03d}" if named else None,
+            "reporter_phone": f"1380000{i:04d}" if named else None,
+            "reporter_email": None,  # no outbox mail for demo data
+        }
+        if data["operator_division_code"] and db.session.get(
+                Division, data["operator_division_code"]) is None:
+            data["operator_division_code"] = None
+        with workflow.at(start):
+            tip = services.submit_tip(data, code=demo_code(seed, i)).tip
+        _advance(tip, rng, start, bureaus)
+        made += 1
+    db.session.flush()
+    return made
+
+
+def _step(moment: dt.datetime, rng: random.Random, lo: int = 1, hi: int = 6) -> dt.datetime:
+    nxt = moment + dt.timedelta(days=rng.randint(lo, hi), hours=rng.randint(1, 8))
+    return min(nxt, utcnow())
+
+
+def _advance(tip: Tip, rng: random.Random, start: dt.datetime, bureaus: list[Bureau]) -> None:
+    """Walk the tip through a random plausible path with the workflow functions."""
+    fate = rng.random()
+    moment = start
+    if fate < 0.2:
+        return  # stays received (old ones become overdue)
+    if fate < 0.3:  # transferred to another bureau, waiting there
+        target = rng.choice([b for b in bureaus if b.id != tip.bureau_id])
+        moment = _step(moment, rng)
+        with workflow.at(moment):
+            workflow.transfer(tip, _actor(tip.bureau_id, ("staff", "lead", "admin")), target,
+                              "经核查，违法行为发生地不在本辖区，移送有管辖权的部门。")
+        if rng.random() < 0.5:
+            return
+    staff = _actor(tip.bureau_id, ("staff", "lead", "admin"))
+    lead = _actor(tip.bureau_id, ("lead", "admin"))
+    moment = _step(moment, rng)
+    with workflow.at(moment):
+        workflow.accept(tip, staff)
+        workflow.add_note(tip, staff, "已登记，安排核查。")
+    if fate < 0.45:
+        return  # accepted, being verified
+    if fate < 0.55:
+        moment = _step(moment, rng)
+        with workflow.at(moment):
+            workflow.request_info(tip, staff, "请提供对方收款记录或聊天记录截图。")
+        if rng.random() < 0.5:
+            return  # awaiting the reporter
+        moment = _step(moment, rng)
+        with workflow.at(moment):
+            workflow.reporter_reply(tip, "已补充付款记录截图，另附对方宣传页面的网址。", [])
+    if rng.random() < 0.15:
+        moment = _step(moment, rng)
+        with workflow.at(moment):
+            workflow.extend_deadline(tip, staff, "需要向平台调取资料，核查期限延长。")
+    if rng.random() < 0.1 and tip.status in ("accepted", "awaiting_info"):
+        admin = _actor(tip.bureau_id, ("admin",))
+        province = db.session.scalar(db.select(Bureau).where(
+            Bureau.code == tip.bureau.code[:2] + "0000"))
+        if admin is None and province is not None:
+            admin = _actor(province.id, ("admin",))
+        with workflow.at(moment):
+            workflow.supervise(tip, admin, "请加快核查进度，按期办结。")
+    if fate < 0.65:
+        return
+    outcome = rng.choice(["substantiated", "not_substantiated", "referred", "not_substantiated"])
+    reply = {
+        "substantiated": "经核查，举报反映的问题基本属实，已依法立案处理。",
+        "not_substantiated": "经核查，未发现举报反映的违法行为。感谢您的监督。",
+        "referred": "经核查，该事项属于其他机关职责，已移送有关机关处理。",
+    }[outcome]
+    moment = _step(moment, rng)
+    with workflow.at(moment):
+        workflow.conclude(tip, staff, outcome, reply)
+    if tip.status == "pending_approval" and rng.random() < 0.6:
+        moment = _step(moment, rng)
+        with workflow.at(moment):
+            workflow.approve_conclusion(tip, lead)
