@@ -100,3 +100,16 @@ def list_staff(bureau_code):
             "active" if user.active else "inactive",
             "totp" if user.totp_secret else "-",
         ]))
+
+
+@staff_cli.command("demo")
+@with_appcontext
+def demo():
+    """Create the documented demo accounts (demo installations only)."""
+    from ..extensions import db
+    from .demo import build_demo_staff
+
+    rows = build_demo_staff()
+    db.session.commit()
+    for email, role, code, password in rows:
+        click.echo(f"{email}\t{role}\t{code}\t{password}")

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from .models import ROLES
@@ -30,7 +31,7 @@ class StaffCreateForm(FlaskForm):
     email = EmailField(_l("电子邮箱"), validators=[DataRequired(_l("请填写电子邮箱。")),
                                                 Email(_l("电子邮箱地址无效。"))])
     name = StringField(_l("姓名"), validators=[Length(max=60)])
-    role = SelectField(_l("角色"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("角色"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     bureau = SelectField(_l("所属机关"), choices=[])
     password = PasswordField(_l("初始密码（至少 12 个字符）"),
                              validators=[DataRequired(_l("请填写初始密码。"))])
@@ -42,5 +43,5 @@ class PasswordResetForm(FlaskForm):
 
 
 class RoleTotpForm(FlaskForm):
-    role = SelectField(_l("角色"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("角色"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     required = BooleanField(_l("必须使用动态验证码（TOTP）"))

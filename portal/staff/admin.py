@@ -7,6 +7,7 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from intake import routing
 from intake.calendar import covered_by_chinese_calendar
@@ -37,7 +38,7 @@ def _user_or_404(user_id: int) -> StaffUser:
 def _staff_page(form=None, reset_forms=None, status=200):
     reach = bureaus_in_reach(current_user)
     form = form or StaffCreateForm()
-    form.bureau.choices = [(b.code, b.name) for b in reach]
+    form.bureau.choices = [SelectChoice(b.code, b.name) for b in reach]
     users = list(db.session.scalars(
         db.select(StaffUser).join(Bureau).where(Bureau.id.in_([b.id for b in reach]))
         .order_by(Bureau.code, StaffUser.role, StaffUser.email)))
@@ -57,7 +58,7 @@ def staff_list():
 @admin_required
 def staff_create():
     form = StaffCreateForm()
-    form.bureau.choices = [(b.code, b.name) for b in bureaus_in_reach(current_user)]
+    form.bureau.choices = [SelectChoice(b.code, b.name) for b in bureaus_in_reach(current_user)]
     if not form.validate_on_submit():
         return _staff_page(form, status=422)
     try:

@@ -280,8 +280,6 @@ def _stored_upload(token: str) -> tuple[str, str] | None:
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required
 def import_upload():
-    from ..register import importer
-
     kinds = _import_kinds()
     if not kinds:
         abort(403)
@@ -303,6 +301,8 @@ def import_upload():
     if not filename.lower().endswith((".csv", ".xlsx")):
         ctx["error"] = _("只接受 CSV（UTF-8）或 Excel（.xlsx）文件。")
         return render_template("staff/import.html", **ctx), 422
+    from ..register import importer
+
     token = secrets.token_urlsafe(24)
     path = os.path.join(_tmp_dir(), token)
     upload.save(path)

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, func
 
-from intake import workflow
+from intake import storage, workflow
 from intake.models import Attachment, Tip, TipEvent
 
 from ..auth import permissions
@@ -195,7 +195,7 @@ def attachment(reference, attachment_id):
     if (att is None or att.tip.reference != reference
             or not permissions.can_download_attachment(current_user, att)):
         abort(404)
-    path = os.path.join(current_app.config["UPLOAD_DIR"], att.stored_name)
+    path = storage.path_for(att.stored_name)
     if not os.path.isfile(path):
         abort(404)
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,

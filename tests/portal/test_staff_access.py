@@ -1,0 +1,162 @@
+"""Authorization as a matrix: every role x every staff route x own bureau / other bureau /
+province.  Built table-driven: each row is a route and the expected status per user."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.extensions import db
+
+from .staff_helpers import PASSWORD, login, make_agency, make_staff, make_tip
+
+USERS = {
+    # name: (bureau code, role)
+    "staff_a": ("140100", "staff"),
+    "lead_a": ("140100", "lead"),
+    "staff_b": ("140200", "staff"),
+    "lead_b": ("140200", "lead"),
+    "district": ("140105", "staff"),
+    "admin": ("140000", "admin"),
+    "admin_sh": ("310000", "admin"),  # another province's administrator
+}
+
+
+@pytest.fixture
+def world(app):
+    """Bureau A (太原 140100) holds a tip with a file; a spot check published by A."""
+    with app.test_request_context():  # register services translate their labels
+        for name, (code, role) in USERS.items():
+            make_staff(code, role, email=f"{name}@example.org")
+        agency = make_agency()
+        receipt = make_tip(agency=agency)
+        tip = receipt.tip
+        from portal.register import services
+
+        record = services.publish_record("spot_check", {
+            "agency_uscc": agency.uscc, "task_number": "SX-2026-001", "task_name": "双随机抽查",
+            "check_type": "不定向抽查", "completed_on": "2026-03-02", "result": "未发现问题",
+            "published_on": "2026-03-05",
+        }, bureau=tip.bureau)
+        db.session.commit()
+        assert tip.bureau.code == "140100"
+        return {"ref": tip.reference, "att": tip.attachments[0].id, "spot": record.id}
+
+
+def _routes(w):
+    ref, att, spot = w["ref"], w["att"], w["spot"]
+    ok_a = {"staff_a": 200, "lead_a": 200, "admin": 200}
+    # (label, method, url, data, expected per user; anything unlisted expects `default`)
+    return [
+        ("queue own=A", "GET", "/staff/?bureau=140100", None, ok_a, 403),
+        ("queue B", "GET", "/staff/?bureau=140200",
+         None, {"staff_b": 200, "lead_b": 200, "admin": 200}, 403),
+        ("queue province", "GET", "/staff/?bureau=140000", None, {"admin": 200}, 403),
+        ("queue default", "GET", "/staff/", None, {u: 200 for u in USERS}, 403),
+        ("tip of A", "GET", f"/staff/tips/{ref}", None, ok_a, 404),
+        ("attachment of A", "GET", f"/staff/tips/{ref}/files/{att}", None, ok_a, 404),
+        ("note on A's tip", "POST", f"/staff/tips/{ref}/add_note", {"text": "备注"},
+         {"staff_a": 302, "lead_a": 302, "admin": 302}, 404),
+        ("supervise A's tip", "POST", f"/staff/tips/{ref}/supervise", {"note": "请加快"},
+         {"admin": 302, "staff_a": 403, "lead_a": 403}, 404),
+        ("supervised list", "GET", "/staff/supervised", None, {u: 200 for u in USERS}, 403),
+        ("dashboard A", "GET", "/staff/dashboard?bureau=140100", None, ok_a, 403),
+        ("dashboard province", "GET", "/staff/dashboard?bureau=140000", None, {"admin": 200}, 403),
+        ("dashboard csv A", "GET", "/staff/dashboard/status.csv?bureau=140100", None, ok_a, 403),
+        ("records list", "GET", "/staff/records", None,
+         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
+        ("new spot check for A", "GET", "/staff/records/new/spot_check?bureau=140100", None,
+         {"lead_a": 200, "admin": 200}, 403),
+        ("new credit grade for A", "GET", "/staff/records/new/credit_grade?bureau=140100",
+         None, {"admin": 200}, 403),
+        ("new list entry province", "GET", "/staff/records/new/list_entry?bureau=140000",
+         None, {"admin": 200}, 403),
+        ("edit A's spot check", "GET", f"/staff/records/spot_check/{spot}", None,
+         {"lead_a": 200, "admin": 200}, 403),
+        ("withdraw A's spot check", "POST", f"/staff/records/spot_check/{spot}/withdraw",
+         {"reason": ""}, {"lead_a": 422, "admin": 422}, 403),
+        ("import", "GET", "/staff/import", None,
+         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
+        ("admin staff", "GET", "/staff/admin/staff", None, {"admin": 200, "admin_sh": 200}, 403),
+        ("admin routing", "GET", "/staff/admin/routing", None,
+         {"admin": 200, "admin_sh": 200}, 403),
+        ("admin holidays", "GET", "/staff/admin/holidays", None,
+         {"admin": 200, "admin_sh": 200}, 403),
+        ("admin add holiday", "POST", "/staff/admin/holidays", {"day": "bad"},
+         {"admin": 422, "admin_sh": 422}, 403),
+        ("admin TOTP role", "POST", "/staff/admin/roles", {"role": "nope"},
+         {"admin": 422, "admin_sh": 422}, 403),
+    ]
+
+
+def test_authorization_matrix(app, world):
+    failures = []
+    clients = {}
+    for name in USERS:
+        clients[name] = app.test_client()
+        assert login(clients[name], f"{name}@example.org", PASSWORD).status_code == 302
+    clients["anonymous"] = app.test_client()
+    for label, method, url, data, expected, default in _routes(world):
+        for user, client in clients.items():
+            want = 302 if user == "anonymous" else expected.get(user, default)
+            resp = client.open(url, method=method, data=data)
+            if resp.status_code != want:
+                failures.append(f"{label} as {user}: {resp.status_code} (expected {want})")
+            if user == "anonymous":
+                assert "/staff/login" in resp.headers.get("Location", "")
+    assert failures == []
+
+
+def test_denied_attachment_and_tip_reveal_nothing(app, world):
+    client = app.test_client()
+    login(client, "staff_b@example.org")
+    missing = client.get("/staff/tips/JB-2099-999999")
+    denied = client.get(f"/staff/tips/{world['ref']}")
+    assert missing.status_code == denied.status_code == 404
+    def strip_token(body):  # the CSRF token and the requested URL (language link) differ
+        body = re.sub(rb'name="csrf-token" content="[^"]+"', b"", body)
+        return re.sub(rb"JB-\d{4}-\d{6}", b"REF", body)
+
+    assert strip_token(missing.get_data()) == strip_token(denied.get_data())
+    denied_file = client.get(f"/staff/tips/{world['ref']}/files/{world['att']}")
+    assert denied_file.status_code == 404 and b"%PDF" not in denied_file.get_data()
+
+
+def test_reporter_identity_only_for_the_handling_bureau(app, world):
+    own, admin = app.test_client(), app.test_client()
+    login(own, "staff_a@example.org")
+    login(admin, "admin@example.org")
+    assert "13800000000" in own.get(f"/staff/tips/{world['ref']}").get_data(as_text=True)
+    page = admin.get(f"/staff/tips/{world['ref']}").get_data(as_text=True)
+    assert "13800000000" not in page and "举报人甲" not in page
+    assert "仅承办部门工作人员可见" in page
+
+
+def test_attachment_is_a_download_never_inline(app, world):
+    client = app.test_client()
+    login(client, "staff_a@example.org")
+    resp = client.get(f"/staff/tips/{world['ref']}/files/{world['att']}")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Disposition"].startswith("attachment")
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.mimetype == "application/octet-stream"
+    assert resp.get_data().startswith(b"%PDF")
+    # The attachment id must belong to the tip in the URL.
+    assert client.get(f"/staff/tips/JB-2099-000001/files/{world['att']}").status_code == 404
+
+
+def test_actions_need_csrf(app, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    login_page = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+    client.post("/staff/login", data={"email": "staff_a@example.org", "password": PASSWORD,
+                                      "csrf_token": token.group(1)})
+    resp = client.post(f"/staff/tips/{world['ref']}/accept")
+    assert resp.status_code == 400
+    page = client.get(f"/staff/tips/{world['ref']}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resp = client.post(f"/staff/tips/{world['ref']}/accept", data={"csrf_token": token})
+    assert resp.status_code == 302
