@@ -1,0 +1,281 @@
+"""The queue, the tip page's actions, publishing round trips, dashboard figures, admin."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from intake.models import Holiday, RoutingRule, Tip
+from portal.auth.models import StaffUser
+from portal.extensions import db
+from portal.register.models import SpotCheck
+
+from .staff_helpers import bureau, login, make_agency, make_staff, make_tip
+
+
+@pytest.fixture
+def setup(app):
+    with app.test_request_context():
+        for code, role, name in (("140100", "staff", "sa"), ("140100", "lead", "la"),
+                                 ("140200", "staff", "sb"), ("140200", "lead", "lb"),
+                                 ("140000", "admin", "admin")):
+            make_staff(code, role, email=f"{name}@example.org")
+        agency = make_agency(agents=40)
+        first = make_tip(agency=agency).tip.reference
+        second = make_tip(agency=agency, category="无资质专利代理", with_file=False).tip.reference
+        return {"first": first, "second": second, "uscc": agency.uscc}
+
+
+def _client(app, who):
+    client = app.test_client()
+    assert login(client, f"{who}@example.org").status_code == 302
+    return client
+
+
+def _tip(app, ref):
+    with app.app_context():
+        tip = db.session.scalar(db.select(Tip).where(Tip.reference == ref))
+        db.session.expunge(tip)
+        return tip
+
+
+# -- queue -------------------------------------------------------------------------
+
+def test_queue_filters_counts_and_fragment(app, setup):
+    sa = _client(app, "sa")
+    page = sa.get("/staff/").get_data(as_text=True)
+    assert setup["first"] in page and setup["second"] in page
+    assert "剩 7 个工作日" in page or "剩" in page
+    only = sa.get("/staff/?category=无资质专利代理").get_data(as_text=True)
+    assert setup["second"] in only and setup["first"] not in only
+    assert sa.post(f"/staff/tips/{setup['first']}/accept").status_code == 302
+    mine = sa.get("/staff/?mine=1").get_data(as_text=True)
+    assert setup["first"] in mine and setup["second"] not in mine
+    received = sa.get("/staff/?status=received").get_data(as_text=True)
+    assert setup["second"] in received and setup["first"] not in received
+    fragment = sa.get("/staff/?status=received", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert body.lstrip().startswith('<section id="queue"') and "<html" not in body
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_overdue_flag_and_filter(app, setup):
+    with app.app_context():
+        tip = db.session.scalar(db.select(Tip).where(Tip.reference == setup["second"]))
+        tip.accept_due = dt.date(2020, 1, 6)
+        db.session.commit()
+    sa = _client(app, "sa")
+    page = sa.get("/staff/?overdue=1").get_data(as_text=True)
+    assert setup["second"] in page and setup["first"] not in page
+    assert "已超期" in page
+
+
+def test_admin_picks_any_bureau_of_the_province(app, setup):
+    admin = _client(app, "admin")
+    assert "举报队列：山西省" in admin.get("/staff/").get_data(as_text=True)
+    page = admin.get("/staff/?bureau=140100").get_data(as_text=True)
+    assert setup["first"] in page
+    assert admin.get("/staff/?bureau=310000").status_code == 403
+
+
+# -- the life of a tip through the views ------------------------------------------
+
+def test_tip_actions_transfer_and_conclusion_with_approval(app, setup):
+    ref = setup["first"]
+    sa, la, sb, lb = (_client(app, w) for w in ("sa", "la", "sb", "lb"))
+    assert sa.post(f"/staff/tips/{ref}/accept").status_code == 302
+    # A TransitionError comes back as a Chinese inline error, nothing changes.
+    resp = sa.post(f"/staff/tips/{ref}/accept")
+    assert resp.status_code == 422 and "不能进行此操作" in resp.get_data(as_text=True)
+    resp = sa.post(f"/staff/tips/{ref}/transfer", data={"to_bureau": "", "reason": ""})
+    assert resp.status_code == 422 and "理由" in resp.get_data(as_text=True)
+    assert sa.post(f"/staff/tips/{ref}/add_note", data={"text": "内部：先核对合同"}).status_code == 302
+    with app.app_context():
+        datong = bureau("140200").id
+    resp = sa.post(f"/staff/tips/{ref}/transfer",
+                   data={"to_bureau": datong, "reason": "机构实际经营地在大同"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/staff/")
+    assert sa.get(f"/staff/tips/{ref}").status_code == 404  # left A's queue
+    assert ref in sb.get("/staff/").get_data(as_text=True)
+    assert sb.post(f"/staff/tips/{ref}/accept").status_code == 302
+    # Staff propose; the lead approves.
+    assert sb.post(f"/staff/tips/{ref}/conclude", data={
+        "outcome": "not_substantiated", "public_reply": "经核查，未发现违法行为。"}).status_code == 302
+    assert _tip(app, ref).status == "pending_approval"
+    assert sb.post(f"/staff/tips/{ref}/approve_conclusion").status_code == 403
+    assert lb.post(f"/staff/tips/{ref}/approve_conclusion").status_code == 302
+    tip = _tip(app, ref)
+    assert tip.status == "concluded" and tip.outcome == "not_substantiated"
+    page = lb.get(f"/staff/tips/{ref}").get_data(as_text=True)
+    assert "内部：先核对合同" in page and "经核查，未发现违法行为。" in page
+    assert la.get(f"/staff/tips/{ref}").status_code == 404
+
+
+def test_lead_assigns_and_admin_supervises(app, setup):
+    ref = setup["first"]
+    la, admin = _client(app, "la"), _client(app, "admin")
+    with app.app_context():
+        sa_id = db.session.scalar(db.select(StaffUser.id).where(StaffUser.email == "sa@example.org"))
+        sb_id = db.session.scalar(db.select(StaffUser.id).where(StaffUser.email == "sb@example.org"))
+    assert la.post(f"/staff/tips/{ref}/assign", data={"assignee": sb_id}).status_code == 422
+    assert la.post(f"/staff/tips/{ref}/assign", data={"assignee": sa_id}).status_code == 302
+    assert _tip(app, ref).assignee_id == sa_id
+    assert admin.post(f"/staff/tips/{ref}/supervise", data={"note": ""}).status_code == 422
+    assert admin.post(f"/staff/tips/{ref}/supervise", data={"note": "请于本周内受理"}).status_code == 302
+    assert ref in admin.get("/staff/supervised").get_data(as_text=True)
+    assert ref in _client(app, "sa").get("/staff/supervised").get_data(as_text=True)
+    assert ref not in _client(app, "sb").get("/staff/supervised").get_data(as_text=True)
+
+
+def test_mark_duplicate_refuses_unknown_or_foreign_reference(app, setup):
+    sa = _client(app, "sa")
+    resp = sa.post(f"/staff/tips/{setup['second']}/mark_duplicate", data={"original": "JB-1-1"})
+    assert resp.status_code == 422 and "没有找到" in resp.get_data(as_text=True)
+    resp = sa.post(f"/staff/tips/{setup['second']}/mark_duplicate",
+                   data={"original": setup["first"]})
+    assert resp.status_code == 302
+    assert setup["first"] in sa.get(f"/staff/tips/{setup['second']}").get_data(as_text=True)
+
+
+# -- publishing round trips ----------------------------------------------------------
+
+def test_publish_spot_check_form_then_withdraw_shows_on_public_page(app, setup):
+    la = _client(app, "la")
+    resp = la.post("/staff/records/new/spot_check", data={"agency_uscc": "bad"})
+    assert resp.status_code == 422
+    body = resp.get_data(as_text=True)
+    assert "field-error" in body and "任务编号" in body
+    resp = la.post("/staff/records/new/spot_check", data={
+        "agency_uscc": setup["uscc"], "task_number": "TY-2026-07", "task_name": "年度双随机抽查",
+        "check_type": "不定向抽查", "completed_on": "2026-05-06", "result": "发现问题经责令已改正",
+        "published_on": "2026-05-08"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    with app.app_context():
+        record = db.session.scalar(db.select(SpotCheck).where(SpotCheck.task_number == "TY-2026-07"))
+        assert record.bureau.code == "140100" and record.created_by_id is not None
+        record_id = record.id
+    public = app.test_client().get(f"/spot-checks/{record_id}")
+    if public.status_code != 404:  # the public page is engineer A's; check it when present
+        assert "发现问题经责令已改正" in public.get_data(as_text=True)
+    assert la.post(f"/staff/records/spot_check/{record_id}/withdraw",
+                   data={"reason": ""}).status_code == 422
+    assert la.post(f"/staff/records/spot_check/{record_id}/withdraw",
+                   data={"reason": "检查结论有误，已撤销"}).status_code == 302
+    with app.app_context():
+        record = db.session.get(SpotCheck, record_id)
+        assert record.status == "withdrawn" and not record.is_public()
+        assert record.status_changed_by_id is not None
+    public = app.test_client().get(f"/spot-checks/{record_id}")
+    if public.status_code == 200:
+        assert "发现问题经责令已改正" not in public.get_data(as_text=True) or \
+            "撤回" in public.get_data(as_text=True)
+
+
+def test_edit_keeps_the_record_and_reports_errors_inline(app, setup):
+    la = _client(app, "la")
+    la.post("/staff/records/new/spot_check", data={
+        "agency_uscc": setup["uscc"], "task_number": "TY-2026-08", "task_name": "抽查",
+        "check_type": "专项检查", "completed_on": "2026-05-06", "result": "未发现问题"})
+    with app.app_context():
+        record_id = db.session.scalar(db.select(SpotCheck.id).where(SpotCheck.task_number == "TY-2026-08"))
+    form = la.get(f"/staff/records/spot_check/{record_id}").get_data(as_text=True)
+    assert "TY-2026-08" in form
+    data = {"agency_uscc": setup["uscc"], "task_number": "TY-2026-08", "task_name": "抽查（更正）",
+            "check_type": "专项检查", "completed_on": "not a date", "result": "未发现问题",
+            "published_on": "2026-05-08"}
+    assert la.post(f"/staff/records/spot_check/{record_id}", data=data).status_code == 422
+    data["completed_on"] = "2026-05-07"
+    assert la.post(f"/staff/records/spot_check/{record_id}", data=data).status_code == 302
+    with app.app_context():
+        record = db.session.get(SpotCheck, record_id)
+        assert record.task_name == "抽查（更正）" and record.completed_on == dt.date(2026, 5, 7)
+
+
+def test_admin_publishes_list_entry_and_removes_it(app, setup):
+    admin = _client(app, "admin")
+    resp = admin.post("/staff/records/new/list_entry", data={
+        "agency_uscc": setup["uscc"], "list_kind": "abnormal",
+        "inclusion_reason": "未按规定报送年度报告", "included_on": "2026-04-01",
+        "published_on": "2026-04-01"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    url = resp.headers["Location"]
+    resp = admin.post(url + "/remove", data={"removal_reason": "已补报年度报告",
+                                             "removed_on": "2026-03-01"})
+    assert resp.status_code == 422 and "移出日期不能早于列入日期" in resp.get_data(as_text=True)
+    resp = admin.post(url + "/remove", data={"removal_reason": "已补报年度报告",
+                                             "removed_on": "2026-05-10"})
+    assert resp.status_code == 302
+    assert "移出名录" not in admin.get(url).get_data(as_text=True)
+
+
+# -- dashboard -------------------------------------------------------------------------
+
+def test_dashboard_numbers_match_the_database(app, setup):
+    sa = _client(app, "sa")
+    sa.post(f"/staff/tips/{setup['first']}/accept")
+    admin = _client(app, "admin")
+    page = admin.get("/staff/dashboard").get_data(as_text=True)
+    assert 'id="m-total">2<' in page
+    status_csv = admin.get("/staff/dashboard/status.csv").get_data(as_text=True)
+    assert status_csv.startswith("\ufeff")
+    rows = {r[0]: r[1] for r in csv.reader(io.StringIO(status_csv.lstrip("\ufeff")))}
+    assert rows["已收到，等待受理"] == "1" and rows["已受理，正在核查"] == "1"
+    region = list(csv.reader(io.StringIO(
+        admin.get("/staff/dashboard/region.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    taiyuan = next(r for r in region if r[0] == "140100")
+    # Two tips against agencies in 太原, 40 practising agents: 50 per 1,000.
+    assert taiyuan[2:] == ["2", "40", "50.0"]
+    bureau_csv = sa.get("/staff/dashboard/bureau.csv").get_data(as_text=True)
+    assert "140100" in bureau_csv and "2" in bureau_csv
+    assert sa.get("/staff/dashboard/nope.csv").status_code == 404
+
+
+# -- administration ----------------------------------------------------------------------
+
+def test_admin_manages_staff_routing_and_holidays(app, setup):
+    admin = _client(app, "admin")
+    resp = admin.post("/staff/admin/staff", data={"email": "new@example.org", "name": "新人",
+                                                  "role": "staff", "bureau": "140200",
+                                                  "password": "short"})
+    assert resp.status_code == 422 and "12" in resp.get_data(as_text=True)
+    resp = admin.post("/staff/admin/staff", data={"email": "new@example.org", "name": "新人",
+                                                  "role": "staff", "bureau": "140200",
+                                                  "password": "a long enough password"})
+    assert resp.status_code == 302
+    newbie = app.test_client()
+    assert login(newbie, "new@example.org", "a long enough password").status_code == 302
+    with app.app_context():
+        uid = db.session.scalar(db.select(StaffUser.id).where(StaffUser.email == "new@example.org"))
+    assert admin.post(f"/staff/admin/staff/{uid}/deactivate").status_code == 302
+    assert newbie.get("/staff/").status_code == 302
+    assert admin.post("/staff/admin/roles", data={"role": "lead", "required": "1"}).status_code == 302
+    la = app.test_client()
+    login(la, "la@example.org")
+    assert la.get("/staff/").headers["Location"].endswith("/staff/account/totp")
+
+    with app.app_context():
+        datong = bureau("140200").id
+    resp = admin.post("/staff/admin/routing", data={"division_prefix": "31", "bureau": datong})
+    assert resp.status_code == 422
+    resp = admin.post("/staff/admin/routing", data={"division_prefix": "1401", "bureau": datong,
+                                                    "category": "商标代理违法", "note": "试点"})
+    assert resp.status_code == 302
+    with app.app_context():
+        rule = db.session.scalar(db.select(RoutingRule))
+        rule_id = rule.id
+    assert admin.post(f"/staff/admin/routing/{rule_id}/deactivate",
+                      data={"reason": "试点结束"}).status_code == 302
+    page = admin.get("/staff/admin/routing").get_data(as_text=True)
+    assert "试点结束" in page and "停用" in page
+
+    assert admin.post("/staff/admin/holidays", data={"day": "2027-02-08", "workday": "0",
+                                                     "name": "春节"}).status_code == 302
+    with app.app_context():
+        from intake.calendar import is_working_day
+
+        assert db.session.get(Holiday, dt.date(2027, 2, 8)).name == "春节"
+        assert not is_working_day(dt.date(2027, 2, 8))
+    assert admin.post("/staff/admin/holidays/2027-02-08/delete").status_code == 302
