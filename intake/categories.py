@@ -20,5 +20,7 @@ CATEGORIES: dict[str, object] = {
 }
 
 
-def category_choices() -> list[tuple[str, str]]:
-    return [(key, key) for key in CATEGORIES]
+def category_choices():
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(key, key) for key in CATEGORIES]

@@ -19,6 +19,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.timeutil import today
@@ -45,7 +46,8 @@ class TipForm(FlaskForm):
 
     party_kind = RadioField(
         _l("被举报对象"),
-        choices=[("agency", _l("名录中登记的代理机构")), ("operator", _l("未登记的经营者或个人"))],
+        choices=[SelectChoice("agency", _l("名录中登记的代理机构")),
+                 SelectChoice("operator", _l("未登记的经营者或个人"))],
         default="agency", validators=[InputRequired(_l("请选择被举报对象的类型。"))],
     )
     agency = StringField(_l("代理机构名称或统一社会信用代码"), filters=[_strip],
@@ -80,7 +82,7 @@ class TipForm(FlaskForm):
 
     identity = RadioField(
         _l("您的身份"),
-        choices=[("anonymous", _l("匿名举报")), ("named", _l("实名举报"))],
+        choices=[SelectChoice("anonymous", _l("匿名举报")), SelectChoice("named", _l("实名举报"))],
         default="anonymous", validators=[InputRequired(_l("请选择匿名或实名。"))],
     )
     reporter_name = StringField(_l("姓名"), filters=[_strip], validators=[Optional(), Length(max=60)])
