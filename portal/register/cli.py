@@ -58,7 +58,7 @@ def import_command(kind, file, dry_run, bureau_code):
         for err in plan.errors:
             click.echo(f"  第 {err.row} 行 [{err.column}]：{err.message}", err=True)
         sys.exit(1)
-    summary = f"新增 {plan.creates}，更新 {plan.updates}，未变化 {plan.unchanged}"
+    summary = f"新增 {len(plan.creates)}，更新 {len(plan.updates)}，未变化 {len(plan.unchanged)}"
     if dry_run:
         db.session.rollback()
         click.echo(f"试运行（未写入）：{summary}")

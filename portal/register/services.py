@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
-from flask_babel import gettext as _
+from flask import current_app, has_request_context
+from flask_babel import force_locale, gettext
 from stdnum.cn import uscc as uscc_mod
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError as StdnumError
 
@@ -31,6 +31,14 @@ from .models import (
     Penalty,
 )
 from .reference import bureau_for_division
+
+
+def _(message: str, **fields) -> str:
+    """gettext that also works outside a request (CLI import, demo): Chinese there."""
+    if has_request_context():
+        return gettext(message, **fields)
+    with force_locale("zh_CN"):
+        return gettext(message, **fields)
 
 
 class ValidationError(Exception):
@@ -309,9 +317,13 @@ AGENCY_FIELDS = ("name", "licence_no", "kind", "status", "address", "division_co
 
 def upsert_agency(data: dict, actor=None) -> Agency:
     """Create or update the agency keyed by USCC.  A renamed agency keeps its old name."""
-    values = clean_agency(data)
+    return save_agency(clean_agency(data), actor=actor)
+
+
+def save_agency(values: dict, *, actor=None, fields=None) -> Agency:
+    """Write cleaned agency values (from ``clean_agency``); ``fields`` limits what is updated."""
     agency = db.session.scalar(db.select(Agency).where(Agency.uscc == values["uscc"]))
-    if values["licence_no"]:
+    if values.get("licence_no"):
         clash = db.session.scalar(db.select(Agency).where(
             Agency.licence_no == values["licence_no"], Agency.uscc != values["uscc"]))
         if clash is not None:
@@ -320,11 +332,15 @@ def upsert_agency(data: dict, actor=None) -> Agency:
     if agency is None:
         agency = Agency(uscc=values["uscc"])
         db.session.add(agency)
+        fields = None
     elif agency.name != values["name"]:
         _add_former_name(agency, agency.name, today_cn())
     for field in AGENCY_FIELDS:
-        setattr(agency, field, values[field])
-    agency.bureau = values["bureau"]
+        if fields is None or field in fields or field == "name":
+            setattr(agency, field, values[field])
+    if fields is None or "bureau_code" in fields or "division_code" in fields \
+            or agency.bureau_id is None:
+        agency.bureau = values["bureau"]
     for name in values["former_names"]:
         if name != agency.name:
             _add_former_name(agency, name, None)
@@ -540,9 +556,13 @@ def _actor_id(actor):
 def publish_record(kind: str, data: dict, *, actor=None, bureau=None):
     """Validate and publish one record of ``kind``; returns the new record (flushed)."""
     values = clean_record(kind, data, bureau=bureau)
-    model = RECORD_MODELS[kind]
-    _check_unique(model, values)
-    record = model(status="published")
+    _check_unique(RECORD_MODELS[kind], values)
+    return create_record(kind, values, actor=actor, bureau=bureau)
+
+
+def create_record(kind: str, values: dict, *, actor=None, bureau=None):
+    """Insert a record from cleaned values (``clean_record``); flushes."""
+    record = RECORD_MODELS[kind](status="published")
     _apply(record, values)
     record.bureau = bureau
     record.created_by_id = record.updated_by_id = _actor_id(actor)
