@@ -307,7 +307,7 @@ def import_upload():
     path = os.path.join(_tmp_dir(), token)
     upload.save(path)
     try:
-        plan = importer.plan_import(kind, path, filename=filename)
+        plan = importer.plan_import(kind, path, filename=filename, bureau=bureau)
     except Exception as exc:  # noqa: BLE001 - an unreadable file is the user's error
         os.remove(path)
         current_app.logger.info("import plan failed: %s", exc)
@@ -338,7 +338,7 @@ def import_confirm():
     bureau = bureau_or_404(entry["bureau"])
     if not permissions.can_publish(current_user, kind, bureau):
         abort(403)
-    plan = importer.plan_import(kind, path, filename=filename)
+    plan = importer.plan_import(kind, path, filename=filename, bureau=bureau)
     if not plan.ok:
         db.session.rollback()
         return render_template("staff/import.html", kinds=_import_kinds(), bureau=bureau,

@@ -279,3 +279,62 @@ def test_admin_manages_staff_routing_and_holidays(app, setup):
         assert db.session.get(Holiday, dt.date(2027, 2, 8)).name == "春节"
         assert not is_working_day(dt.date(2027, 2, 8))
     assert admin.post("/staff/admin/holidays/2027-02-08/delete").status_code == 302
+
+
+# -- import: upload -> preview -> confirm -----------------------------------------------
+
+def _csv(uscc, completed="2026-04-02"):
+    header = "任务编号,任务名称,检查类型,统一社会信用代码,检查完成日期,检查结果\n"
+    rows = (f"TY-IMP-1,导入抽查,不定向抽查,{uscc},{completed},未发现问题\n"
+            f"TY-IMP-2,导入抽查,专项检查,{uscc},2026-04-03,发现问题经责令已改正\n")
+    return ("\ufeff" + header + rows).encode("utf-8")
+
+
+def test_import_preview_then_confirm(app, setup):
+    la = _client(app, "la")
+    bad = la.post("/staff/import", data={"kind": "spot_check",
+                                         "file": (io.BytesIO(_csv(setup["uscc"], "不是日期")), "x.csv")},
+                  content_type="multipart/form-data")
+    assert bad.status_code == 422
+    body = bad.get_data(as_text=True)
+    assert "检查完成日期" in body and "确认导入" not in body
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(SpotCheck.id))) == 0
+    resp = la.post("/staff/import", data={"kind": "spot_check",
+                                          "file": (io.BytesIO(_csv(setup["uscc"])), "x.csv")},
+                   content_type="multipart/form-data")
+    assert resp.status_code == 200
+    body = resp.get_data(as_text=True)
+    assert "确认导入" in body and "TY-IMP-1" in body
+    token = body.split('name="token" value="')[1].split('"')[0]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(SpotCheck.id))) == 0  # preview only
+    # Another user's session cannot use the token.
+    assert _client(app, "lb").post("/staff/import/confirm", data={"token": token}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(SpotCheck.id))) == 0
+    resp = la.post("/staff/import/confirm", data={"token": token})
+    assert resp.status_code == 302
+    with app.app_context():
+        records = list(db.session.scalars(db.select(SpotCheck)))
+        assert len(records) == 2 and {r.bureau.code for r in records} == {"140100"}
+    assert la.post("/staff/import/confirm", data={"token": token}).status_code == 302  # used up
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(SpotCheck.id))) == 2
+    staff = _client(app, "sa")
+    assert staff.post("/staff/import", data={"kind": "spot_check"}).status_code == 403
+
+
+def test_build_demo_staff_is_deterministic(app_ctx):
+    from portal.auth import services
+    from portal.auth.demo import build_demo_staff
+
+    first = build_demo_staff()
+    db.session.commit()
+    assert build_demo_staff() == first
+    db.session.commit()
+    roles = {(email, role, code) for email, role, code, _pw in first}
+    assert ("admin@shanxi.demo", "admin", "140000") in roles
+    assert {code for _e, _r, code in roles} >= {"140100", "140200", "140105"}
+    for email, _role, _code, password in first:
+        assert services.verify_password(services.find_staff(email), password)
