@@ -6,7 +6,6 @@ import os
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,10 +19,10 @@ from flask_login import current_user
 from sqlalchemy import case, func
 
 from intake import storage, workflow
-from intake.models import Attachment, Tip, TipEvent
+from intake.models import Attachment, Tip
 
 from ..auth import permissions
-from ..auth.decorators import admin_required, staff_required
+from ..auth.decorators import staff_required
 from ..auth.models import StaffUser
 from ..extensions import db
 from ..htmx import is_partial
