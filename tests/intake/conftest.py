@@ -1,9 +1,7 @@
 import pytest
 
-from intake import routing, services
+from intake import services
 from portal.extensions import db
-
-from .factories import bureau, form_data, make_staff  # noqa: F401
 
 
 @pytest.fixture
@@ -22,11 +20,3 @@ def new_tip(app_ctx):
         return receipt.tip
 
     return make
-
-
-@pytest.fixture
-def rules_none():
-    return []
-
-
-__all__ = ["routing"]
