@@ -596,6 +596,8 @@ def _check_unique(model, values, existing_id=None):
 def update_record(record, data: dict, *, actor=None):
     """Correct a published record's fields (data may hold only the fields that change)."""
     current = record_values(record)
+    if "agency" not in data and ("agency_uscc" in data or "party_uscc" in data):
+        current.pop("agency", None)  # the agency is named again by its USCC
     current.update(data)
     if "published_on" in data or isinstance(record, Penalty):
         if "publication_ends_on" not in data and isinstance(record, Penalty):

@@ -165,3 +165,15 @@ def test_expired_and_scheduled_are_not_public(app_ctx):
     assert expired.unpublished_reason() == "expired"
     assert scheduled.unpublished_reason() == "scheduled"
     assert db.session.scalar(db.select(db.func.count()).select_from(Agency)) == 1
+
+
+def test_update_record_can_move_to_another_agency_by_uscc(app_ctx):
+    a, b = make_agency(), make_agency()
+    p = make_penalty(a)
+    services.update_record(p, {"party_uscc": b.uscc, "party_name": b.name})
+    assert p.agency is b
+    from tests.portal.register_factories import make_spot_check
+
+    check = make_spot_check(a)
+    services.update_record(check, {"agency_uscc": b.uscc})
+    assert check.agency is b
