@@ -292,6 +292,9 @@ def analyse(doc: dict, seg) -> dict:
     name = normalise(doc["name"])
     former = [normalise(f) for f in doc["former"]]
     body = [normalise(b) for b in doc["body"]]
+    # An exact name ranks the agency (or an unregistered party's penalty) itself
+    # first, ahead of the records that carry the agency's name.
+    own = doc["kind"] == "agency" or doc["agency_id"] is None
     return {
         "key": doc["key"],
         "kind": doc["kind"],
@@ -301,8 +304,8 @@ def analyse(doc: dict, seg) -> dict:
         "body": " ".join(w for b in body for w in seg.words(b)),
         "name_bg": bigram_stream([name, *former]),
         "body_bg": bigram_stream(body),
-        "name_exact": " ".join(name.split()),
-        "former_exact": [" ".join(f.split()) for f in former],
+        "name_exact": " ".join(name.split()) if own else "",
+        "former_exact": [" ".join(f.split()) for f in former] if own else [],
         "ids": doc["ids"],
         "region": doc["region"],
         "date": doc["date"],

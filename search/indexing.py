@@ -5,7 +5,8 @@
   names changed) also marks its records, which carry its name and region.
 * ``after_commit`` re-reads those rows in a fresh session and writes their
   documents (or deletes them) — so what reaches the index is always what the
-  database committed.  A rolled-back transaction clears the notes.
+  database committed.  A rolled-back transaction clears the notes
+  (a rolled-back SAVEPOINT does not: its rows are simply re-read).
 * Indexing never makes a commit fail: errors are logged and
   ``portal search check`` reports the drift; ``portal search rebuild`` fixes it.
   Bulk Core inserts bypass the ORM hooks: run ``portal search rebuild`` after them.
@@ -58,6 +59,9 @@ def _after_flush(session: Session, flush_context) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A SAVEPOINT was released: the outer transaction has not committed yet.
+        return
     keys = session.info.pop(PENDING, None)
     if not keys or not has_app_context():
         return
@@ -68,13 +72,11 @@ def _after_commit(session: Session) -> None:
                       len(keys))
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
-
-
 def _after_soft_rollback(session: Session, previous_transaction) -> None:
-    # A rolled-back SAVEPOINT keeps the outer transaction's notes: re-reading a
-    # row that did not change is harmless, missing one that did is not.
+    # Fires for every rollback.  A rolled-back SAVEPOINT keeps the outer
+    # transaction's notes: re-reading a row that did not change is harmless,
+    # missing one that did is not.  (``after_rollback`` is not used: it also
+    # fires for a SAVEPOINT.)
     if previous_transaction.parent is None:
         session.info.pop(PENDING, None)
 
@@ -87,7 +89,6 @@ def register_hooks() -> None:
 
     event.listen(FlaskSession, "after_flush", _after_flush)
     event.listen(FlaskSession, "after_commit", _after_commit)
-    event.listen(FlaskSession, "after_rollback", _after_rollback)
     event.listen(FlaskSession, "after_soft_rollback", _after_soft_rollback)
     _registered = True
 

@@ -157,7 +157,7 @@ def url_of(obj) -> str | None:
 
 # -- identifiers -----------------------------------------------------------------
 
-_IDENT_SHAPE = re.compile(r"^[^\s]{6,80}$")
+_IDENT_SHAPE = re.compile(r"^[^\s]{5,80}$")
 
 
 def find_identifier(raw: str):

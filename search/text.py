@@ -203,8 +203,18 @@ class ParsedQuery:
         self.phrase_tokens = [bigrams(p) for p in phrases]
         plain = " ".join(rest)
         self.words = seg.query_words(plain) if plain.strip() else []
-        # Each word is matched as a word or as a substring (its bigrams).
-        self.word_bigrams = [bigrams(w) for w in self.words]
+        # Each space-separated chunk must match: all its words (as indexed
+        # words, or words of 2+ characters as substrings), or the whole chunk
+        # as a substring.  The latter covers words the segmenter cut
+        # differently in the document (single characters, unknown names).
+        self.groups: list[tuple[list[tuple[str, list[str]]], list[str]]] = []
+        for chunk in plain.split():
+            words = seg.query_words(chunk)
+            if words:
+                self.groups.append((
+                    [(w, bigrams(w) if len(w) > 1 else []) for w in words],
+                    bigrams(chunk),
+                ))
         # The unquoted text as one phrase, so that a phrase beats scattered words.
         whole = bigrams(plain)
         self.whole_bigrams = whole if len(self.words) > 1 else []

@@ -65,9 +65,18 @@ def _document(doc: dict) -> tantivy.Document:
     return d
 
 
+_BASIC = {"name_exact", "former_exact", "ids"}
+
+
 def _term(field: str, value: str, boost: float = 1.0):
-    q = Query.term_query(SCHEMA, field, value, index_option="freq")
+    option = "basic" if field in _BASIC else "freq"
+    q = Query.term_query(SCHEMA, field, value, index_option=option)
     return Query.boost_query(q, boost) if boost != 1.0 else q
+
+
+def _const(field: str, value: str, score: float):
+    return Query.const_score_query(Query.term_query(SCHEMA, field, value, index_option="basic"),
+                                   score)
 
 
 def _phrase(field: str, tokens: list[str], boost: float = 1.0):
@@ -77,8 +86,12 @@ def _phrase(field: str, tokens: list[str], boost: float = 1.0):
     return Query.boost_query(q, boost) if boost != 1.0 else q
 
 
-def _any(*queries):
+def _any(queries):
     return Query.boolean_query([(Occur.Should, q) for q in queries])
+
+
+def _all(queries):
+    return Query.boolean_query([(Occur.Must, q) for q in queries])
 
 
 def _one_of(field: str, values) -> Query:
@@ -114,23 +127,32 @@ def text_query(q, names_only: bool = False):
     if q.empty:
         return None
     must = []
-    for word, bgs in zip(q.words, q.word_bigrams, strict=True):
-        options = [_term("name", word, 4.0), _term("former", word, 2.5)]
-        if bgs:
-            options += [_phrase("name_bg", bgs, 3.0)]
-        if not names_only:
-            options.append(_term("body", word))
+    for words, chunk in q.groups:
+        each = []
+        for word, bgs in words:
+            options = [_term("name", word, 4.0), _term("former", word, 2.5)]
             if bgs:
-                options.append(_phrase("body_bg", bgs, 0.8))
-        must.append(_any(*options))
+                options.append(_phrase("name_bg", bgs, 3.0))
+            if not names_only:
+                options.append(_term("body", word))
+                if bgs:
+                    options.append(_phrase("body_bg", bgs, 0.8))
+            each.append(_any(options))
+        alternatives = [_all(each)] if len(each) > 1 else each
+        if chunk and (len(words) > 1 or not words[0][1]):
+            alternatives.append(_phrase("name_bg", chunk, 3.0))
+            if not names_only:
+                alternatives.append(_phrase("body_bg", chunk, 1.0))
+        must.append(_any(alternatives) if len(alternatives) > 1 else alternatives[0])
     for tokens in q.phrase_tokens:
         options = [_phrase("name_bg", tokens, 5.0)]
         if not names_only:
             options.append(_phrase("body_bg", tokens, 1.5))
-        must.append(_any(*options))
-    should = [_term("name_exact", q.exact, 30.0), _term("former_exact", q.exact, 15.0)]
+        must.append(_any(options))
+    # Exact names and identifiers get a constant bonus larger than any text score.
+    should = [_const("name_exact", q.exact, 100.0), _const("former_exact", q.exact, 60.0)]
     if q.identifier:
-        should.append(_term("ids", q.identifier, 30.0))
+        should.append(_const("ids", q.identifier, 100.0))
     if q.whole_bigrams:
         should.append(_phrase("name_bg", q.whole_bigrams, 6.0))
         if not names_only:

@@ -78,6 +78,10 @@ def _term(field, value, boost=1.0):
     return query.Term(field, value, boost=boost)
 
 
+def _const(field, value, score):
+    return query.ConstantScoreQuery(query.Term(field, value), score=score)
+
+
 def _phrase(field, tokens, boost=1.0):
     if len(tokens) == 1:
         return _term(field, tokens[0], boost)
@@ -108,23 +112,32 @@ def text_query(q, names_only: bool = False):
     if q.empty:
         return None
     must = []
-    for word, bgs in zip(q.words, q.word_bigrams, strict=True):
-        options = [_term("name", word, 4.0), _term("former", word, 2.5)]
-        if bgs:
-            options.append(_phrase("name_bg", bgs, 3.0))
-        if not names_only:
-            options.append(_term("body", word))
+    for words, chunk in q.groups:
+        each = []
+        for word, bgs in words:
+            options = [_term("name", word, 4.0), _term("former", word, 2.5)]
             if bgs:
-                options.append(_phrase("body_bg", bgs, 0.8))
-        must.append(query.Or(options))
+                options.append(_phrase("name_bg", bgs, 3.0))
+            if not names_only:
+                options.append(_term("body", word))
+                if bgs:
+                    options.append(_phrase("body_bg", bgs, 0.8))
+            each.append(query.Or(options))
+        alternatives = [query.And(each)] if len(each) > 1 else each
+        if chunk and (len(words) > 1 or not words[0][1]):
+            alternatives.append(_phrase("name_bg", chunk, 3.0))
+            if not names_only:
+                alternatives.append(_phrase("body_bg", chunk, 1.0))
+        must.append(query.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
     for tokens in q.phrase_tokens:
         options = [_phrase("name_bg", tokens, 5.0)]
         if not names_only:
             options.append(_phrase("body_bg", tokens, 1.5))
         must.append(query.Or(options))
-    should = [_term("name_exact", q.exact, 30.0), _term("former_exact", q.exact, 15.0)]
+    # Exact names and identifiers get a constant bonus larger than any text score.
+    should = [_const("name_exact", q.exact, 100.0), _const("former_exact", q.exact, 60.0)]
     if q.identifier:
-        should.append(_term("ids", q.identifier, 30.0))
+        should.append(_const("ids", q.identifier, 100.0))
     if q.whole_bigrams:
         should.append(_phrase("name_bg", q.whole_bigrams, 6.0))
         if not names_only:

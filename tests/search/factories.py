@@ -24,7 +24,7 @@ TODAY = dt.date(2026, 1, 15)
 
 
 def make_uscc(n: int) -> str:
-    body = f"91{140105 if n % 2 else 310115}MA{n:08d}"[:17]
+    body = f"91{140105 if n % 2 else 310115}MA{n:07d}"
     return body + calc_check_digit(body)
 
 

@@ -1,0 +1,90 @@
+"""Normalisation, segmentation with domain words, bigrams, query parsing, highlighting."""
+
+import pytest
+
+from search.text import (
+    ParsedQuery,
+    bigrams,
+    canonical_identifier,
+    highlight,
+    normalise,
+    segmenter,
+)
+
+
+@pytest.fixture(params=["rjieba", "jieba"])
+def seg(request):
+    return segmenter(request.param)
+
+
+def test_full_and_half_width_are_the_same():
+    assert normalise("（普通合伙）ＡＢＣ１２３") == normalise("(普通合伙)abc123") == "(普通合伙)abc123"
+    assert normalise("a\x00b\u200bc") == "a b c"
+
+
+def test_canonical_identifier_ignores_bracket_kind_and_spaces():
+    assert canonical_identifier("晋市监处罚〔2024〕12号") == canonical_identifier(" 晋市监处罚[2024]12号")
+    assert canonical_identifier("晋市监处罚（2024）12号") == "晋市监处罚(2024)12号"
+
+
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("专利代理师未落实签名责任制", "专利代理师"),
+        ("专利代理师未落实签名责任制", "签名责任制"),
+        ("代理非正常专利申请三十件", "非正常专利申请"),
+        ("因未按规定报送年度报告被列入经营异常名录", "经营异常名录"),
+        ("列入严重违法失信名单", "严重违法失信名单"),
+    ],
+)
+def test_domain_words_stay_whole(seg, text, word):
+    assert word in seg.query_words(normalise(text))
+    assert word in seg.words(normalise(text))
+
+
+def test_search_mode_emits_sub_words(seg):
+    words = seg.words(normalise("太原专利代理事务所"))
+    assert {"专利", "代理", "事务所"} <= set(words)
+
+
+def test_bigrams_are_consecutive_and_stop_at_punctuation():
+    assert bigrams("专利代理") == ["专利", "利代", "代理"]
+    assert bigrams("a级(机构)") == ["a", "级", "机构"]
+    assert bigrams("😀 -- ;") == []
+
+
+@pytest.mark.parametrize(
+    "raw, words, phrases",
+    [
+        ('"签名责任制" 太原', ["太原"], ["签名责任制"]),
+        ("“未落实签名”", [], ["未落实签名"]),
+        ('"unbalanced quote', ["unbalanced", "quote"], []),
+        ("OR AND NOT * ( ) :", ["or", "and", "not"], []),
+        ("😀😀", [], []),
+        ("", [], []),
+    ],
+)
+def test_query_parsing_neutralises_syntax(seg, raw, words, phrases):
+    q = ParsedQuery(raw, seg)
+    assert q.words == words
+    assert q.phrases == phrases
+
+
+def test_query_is_truncated(seg):
+    q = ParsedQuery("专利" * 1000, seg)
+    assert len(q.raw) == 200
+
+
+def test_highlight_marks_original_text_and_escapes():
+    html = highlight("<b>太原</b>专利代理事务所（普通合伙）", ["专利代理", "(普通合伙)"])
+    assert "&lt;b&gt;太原&lt;/b&gt;" in html
+    assert "<mark>专利代理</mark>" in html
+    assert "<mark>（普通合伙）</mark>" in html  # the original full-width text is kept
+
+
+def test_highlight_windows_long_text():
+    text = "甲" * 500 + "签名责任制" + "乙" * 500
+    html = highlight(text, ["签名责任制"], width=60)
+    assert "<mark>签名责任制</mark>" in html
+    assert html.startswith("…") and html.endswith("…")
+    assert len(html) < 120
