@@ -38,6 +38,7 @@ from .services import add_months, publication_end_for, repair_allowed_from
 
 DEFAULT_SEED = 20261121
 CHUNK = 5000
+BLOCK = 5000  # agencies generated and written per round
 
 # Served places: province code -> the cities whose districts get agencies, with weights.
 REGIONS = {
@@ -283,61 +284,12 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
                 return bureaus[c]
         raise RuntimeError(f"no bureau for {code}")
 
-    # -- agencies ------------------------------------------------------------
+    # -- agencies and their records, block by block (bounded memory) ----------
     province_weights = {"140000": 45, "310000": 45, "410000": 10}
     licence_seq: dict[str, int] = {}
-    agency_rows, former_rows, meta = [], [], []
-    for _i in range(agencies):
-        province = gen.weighted(province_weights)
-        city = gen.weighted(REGIONS[province])
-        district = gen.r.choice(districts[city])
-        prefix = CITY_PREFIX[city]
-        template, kind = gen.r.choices([(t, k) for t, k, _w in NAME_FORMS],
-                                       weights=[w for *_x, w in NAME_FORMS])[0]
-        kind = kind or gen.r.choice(("patent", "both"))
-        name = gen.unique_name(template, prefix)
-        status = gen.weighted({"practising": 88, "suspended": 4, "deregistered": 5, "revoked": 3})
-        established = gen.date_between(dt.date(1995, 1, 1), anchor - dt.timedelta(days=200))
-        licence = None
-        if kind in ("patent", "both"):
-            licence_seq[province] = licence_seq.get(province, 0) + 1
-            licence = f"{province[:2]}{licence_seq[province]:03d}"
-        if kind == "trademark":
-            agents = gen.r.randint(0, 6)
-        else:
-            agents = min(1 + int(gen.r.expovariate(1 / 6)), 120)
-        city_name = divisions[city].name if city != "310000" else "上海市"
-        branches = None
-        if agents > 15 and gen.r.random() < 0.3:
-            branches = "\n".join(f"{name.split('有限公司')[0]}{CITY_PREFIX[c]}分公司"
-                                 for c in gen.r.sample(sorted(CITY_PREFIX), 2) if c != city)
-        bureau = bureau_for(district.code)
-        row = dict(
-            uscc=gen.uscc(district.code), name=name, licence_no=licence, kind=kind, status=status,
-            address=gen.address(city_name, district.name, province == "310000"),
-            division_code=district.code, legal_rep=gen.person(), agent_count=agents,
-            established_on=established, branches=branches, bureau_id=bureau.id, is_demo=True,
-            created_at=now, updated_at=now,
-        )
-        agency_rows.append(row)
-        former = []
-        if gen.r.random() < 0.10:
-            for _k in range(1 if gen.r.random() < 0.8 else 2):
-                old_template = gen.r.choice([t for t, _k2, _w in NAME_FORMS])
-                former.append((gen.unique_name(old_template, prefix),
-                               gen.date_between(established, anchor - dt.timedelta(days=30))))
-        meta.append(dict(province=province, city=city, bureau=bureau, former=former))
-    _insert(Agency, agency_rows)
-    ids = dict(db.session.execute(select(Agency.uscc, Agency.id).where(Agency.is_demo.is_(True))).all())
-    for row, m in zip(agency_rows, meta):
-        row["id"] = ids[row["uscc"]]
-        for fname, until in sorted(m["former"], key=lambda x: x[1]):
-            former_rows.append(dict(agency_id=row["id"], name=fname, until=until))
-    _insert(AgencyFormerName, former_rows)
-
-    # -- records ---------------------------------------------------------------
+    totals = dict.fromkeys(("agencies", "former_names", "spot_checks", "credit_grades",
+                            "list_entries", "penalties"), 0)
     first_year = anchor.year - 4
-    spot_rows, grade_rows, list_rows, penalty_rows = [], [], [], []
     decision_seq: dict[tuple[str, int], int] = {}
 
     def record_base(bureau: Bureau, published: dt.date) -> dict:
@@ -350,106 +302,181 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
         if gen.r.random() < p_withdraw:
             row.update(status="withdrawn", status_reason=reason, status_changed_at=now)
 
-    for row, m in zip(agency_rows, meta):
-        bureau = m["bureau"]
-        city_bureau = bureau_for(row["division_code"][:4] + "00") if m["province"] != "310000" else bureau
-        province_bureau = bureaus[m["province"]]
-        start = max(row["established_on"], dt.date(first_year, 1, 1))
-        # spot checks: a few tasks over the years, each task once per agency
-        n_checks = gen.r.choices((0, 1, 2, 3, 4, 5, 6, 7), weights=(3, 8, 14, 18, 19, 16, 12, 8))[0]
-        used_tasks = set()
-        for _k in range(n_checks):
-            year = gen.r.randint(max(start.year, first_year), anchor.year)
-            t_index = gen.r.randrange(len(SPOT_TASKS))
-            round_no = gen.r.randint(1, 2)
-            task_bureau = city_bureau if gen.r.random() < 0.7 else province_bureau
-            task_number = f"{task_bureau.code}{year}{t_index + 1:02d}{round_no:03d}"
-            if task_number in used_tasks:
-                continue
-            used_tasks.add(task_number)
-            completed = gen.date_between(dt.date(year, 3, 1), min(dt.date(year, 12, 20), anchor))
-            result = gen.weighted({"未发现问题": 62, "发现问题经责令已改正": 12,
-                                   "发现问题待后续处理": 4, "未发现开展本次抽查涉及的经营活动": 5,
-                                   "通过登记的住所(经营场所)无法联系": 4, "不符合执业许可条件": 3,
-                                   "代理师未落实签名责任制": 4, "未以机构名义提交申请": 2,
-                                   "未按规定公示应当公示的信息": 3, "已关闭停业或正在清算": 1})
-            remarks = SPOT_REMARKS.get(result)
-            if remarks:
-                remarks = remarks.format(issue=gen.r.choice(ISSUES))
-            published = min(completed + dt.timedelta(days=gen.r.randint(3, 20)), anchor)
-            sr = record_base(task_bureau, published)
-            sr.update(agency_id=row["id"], task_number=task_number,
-                      task_name=SPOT_TASKS[t_index][1].format(y=year),
-                      check_type=SPOT_TASKS[t_index][0], completed_on=completed, result=result,
-                      remarks=remarks)
-            maybe_status(sr, 0.006, "检查结果录入有误，已撤回更正")
-            spot_rows.append(sr)
-        # credit grades (patent agencies, and some trademark agencies in the 2025 pilot)
-        if row["status"] in ("practising", "suspended"):
-            for period in range(anchor.year - 3, anchor.year):
-                evaluated = dt.date(period + 1, 6, 1) + dt.timedelta(days=gen.r.randint(0, 45))
-                if evaluated > anchor or period < row["established_on"].year:
-                    continue
-                if row["kind"] == "trademark" and (period < 2025 or gen.r.random() < 0.5):
-                    continue
-                if row["kind"] != "trademark" and gen.r.random() < 0.1:
-                    continue
-                grade = gen.weighted({"A+": 8, "A": 45, "B": 30, "C": 12, "D": 5})
-                lo, hi = {"A+": (95, 100), "A": (90, 100), "B": (75, 89.9), "C": (60, 74.9),
-                          "D": (30, 59.9)}[grade]
-                score = Decimal(str(round(gen.r.uniform(lo, hi), 1)))
-                gr = record_base(province_bureau,
-                                 min(evaluated + dt.timedelta(days=gen.r.randint(5, 20)), anchor))
-                gr.update(agency_id=row["id"], period=str(period), grade=grade, score=score,
-                          evaluated_on=evaluated)
-                grade_rows.append(gr)
-        # list entries: missing the annual report puts an agency on the abnormal list on 1 April
-        for year in range(max(start.year, first_year) + 1, anchor.year + 1):
-            if gen.r.random() >= 0.09:
-                continue
-            included = dt.date(year, 4, 1)
-            if included > anchor:
-                continue
-            reason = gen.weighted({"未按规定报送年度报告": 80, "通过登记的住所或经营场所无法联系": 12,
-                                   "公示信息隐瞒真实情况、弄虚作假": 4, "未在责令期限内公示有关信息": 4})
-            if reason != "未按规定报送年度报告":
-                included = gen.date_between(dt.date(year, 1, 10), min(dt.date(year, 12, 20), anchor))
-            lr = record_base(city_bureau, included)
-            seq = decision_seq[(city_bureau.code + "异", year)] = decision_seq.get(
-                (city_bureau.code + "异", year), 0) + 1
-            lr.update(agency_id=row["id"], list_kind="abnormal", inclusion_reason=reason,
-                      included_on=included, inclusion_authority=city_bureau.name,
-                      inclusion_decision_number=f"{_abbr(city_bureau)}市监异列〔{year}〕{seq}号",
-                      removal_reason=None, removed_on=None, removal_authority=None)
-            if gen.r.random() < 0.6:
-                removal = {"未按规定报送年度报告": "已补报年度报告",
-                           "通过登记的住所或经营场所无法联系": "已重新取得联系",
-                           "公示信息隐瞒真实情况、弄虚作假": "已更正公示信息",
-                           "未在责令期限内公示有关信息": "已履行公示义务"}[reason]
-                removed_on = gen.date_between(included + dt.timedelta(days=10),
-                                              min(included + dt.timedelta(days=300), anchor))
-                if removed_on <= anchor and removed_on > included:
-                    lr.update(removal_reason=removal, removed_on=removed_on,
-                              removal_authority=city_bureau.name)
-            list_rows.append(lr)
-            if reason == "通过登记的住所或经营场所无法联系" and lr["removed_on"] is None \
-                    and gen.r.random() < 0.25 and included + dt.timedelta(days=3 * 365) <= anchor:
-                serious_on = included + dt.timedelta(days=3 * 365 + 1)
-                lr.update(removal_reason="列入满三年转入严重违法失信名单", removed_on=serious_on,
-                          removal_authority=province_bureau.name)
-                sr2 = record_base(province_bureau, serious_on)
-                sr2.update(agency_id=row["id"], list_kind="serious",
-                           inclusion_reason="列入经营异常名录届满三年仍未履行相关义务",
-                           included_on=serious_on, inclusion_authority=province_bureau.name,
-                           inclusion_decision_number=None, removal_reason=None, removed_on=None,
-                           removal_authority=None)
-                list_rows.append(sr2)
-        # penalties
-        if gen.r.random() < 0.22:
-            for _k in range(1 if gen.r.random() < 0.75 else 2):
-                penalty_rows.append(_penalty_row(gen, row, m, bureaus, bureau_for, decision_seq,
-                                                 record_base, first_year, now))
+    for block_start in range(0, agencies, BLOCK):
+        agency_rows, former_rows, meta = [], [], []
+        spot_rows, grade_rows, list_rows, penalty_rows = [], [], [], []
+        max_id = db.session.scalar(select(func.max(Agency.id))) or 0
+        for _i in range(min(BLOCK, agencies - block_start)):
+            province = gen.weighted(province_weights)
+            city = gen.weighted(REGIONS[province])
+            district = gen.r.choice(districts[city])
+            prefix = CITY_PREFIX[city]
+            template, kind = gen.r.choices([(t, k) for t, k, _w in NAME_FORMS],
+                                           weights=[w for *_x, w in NAME_FORMS])[0]
+            kind = kind or gen.r.choice(("patent", "both"))
+            name = gen.unique_name(template, prefix)
+            status = gen.weighted({"practising": 88, "suspended": 4, "deregistered": 5, "revoked": 3})
+            established = gen.date_between(dt.date(1995, 1, 1), anchor - dt.timedelta(days=200))
+            licence = None
+            if kind in ("patent", "both"):
+                licence_seq[province] = licence_seq.get(province, 0) + 1
+                licence = f"{province[:2]}{licence_seq[province]:03d}"
+            if kind == "trademark":
+                agents = gen.r.randint(0, 6)
+            else:
+                agents = min(1 + int(gen.r.expovariate(1 / 6)), 120)
+            city_name = divisions[city].name if city != "310000" else "上海市"
+            branches = None
+            if agents > 15 and gen.r.random() < 0.3:
+                branches = "\n".join(f"{name.split('有限公司')[0]}{CITY_PREFIX[c]}分公司"
+                                     for c in gen.r.sample(sorted(CITY_PREFIX), 2) if c != city)
+            bureau = bureau_for(district.code)
+            row = dict(
+                uscc=gen.uscc(district.code), name=name, licence_no=licence, kind=kind, status=status,
+                address=gen.address(city_name, district.name, province == "310000"),
+                division_code=district.code, legal_rep=gen.person(), agent_count=agents,
+                established_on=established, branches=branches, bureau_id=bureau.id, is_demo=True,
+                created_at=now, updated_at=now,
+            )
+            agency_rows.append(row)
+            former = []
+            if gen.r.random() < 0.10:
+                for _k in range(1 if gen.r.random() < 0.8 else 2):
+                    old_template = gen.r.choice([t for t, _k2, _w in NAME_FORMS])
+                    former.append((gen.unique_name(old_template, prefix),
+                                   gen.date_between(established, anchor - dt.timedelta(days=30))))
+            meta.append(dict(province=province, city=city, bureau=bureau, former=former))
+        _insert(Agency, agency_rows)
+        ids = dict(db.session.execute(select(Agency.uscc, Agency.id).where(
+        Agency.is_demo.is_(True), Agency.id > max_id)).all())
+        for row, m in zip(agency_rows, meta):
+            row["id"] = ids[row["uscc"]]
+            for fname, until in sorted(m["former"], key=lambda x: x[1]):
+                former_rows.append(dict(agency_id=row["id"], name=fname, until=until))
+        _insert(AgencyFormerName, former_rows)
 
+        for row, m in zip(agency_rows, meta):
+            bureau = m["bureau"]
+            city_bureau = bureau_for(row["division_code"][:4] + "00") if m["province"] != "310000" else bureau
+            province_bureau = bureaus[m["province"]]
+            start = max(row["established_on"], dt.date(first_year, 1, 1))
+            # spot checks: a few tasks over the years, each task once per agency
+            n_checks = gen.r.choices((0, 1, 2, 3, 4, 5, 6, 7), weights=(3, 8, 14, 18, 19, 16, 12, 8))[0]
+            used_tasks = set()
+            for _k in range(n_checks):
+                year = gen.r.randint(max(start.year, first_year), anchor.year)
+                t_index = gen.r.randrange(len(SPOT_TASKS))
+                round_no = gen.r.randint(1, 2)
+                task_bureau = city_bureau if gen.r.random() < 0.7 else province_bureau
+                task_number = f"{task_bureau.code}{year}{t_index + 1:02d}{round_no:03d}"
+                if task_number in used_tasks:
+                    continue
+                used_tasks.add(task_number)
+                completed = gen.date_between(dt.date(year, 3, 1), min(dt.date(year, 12, 20), anchor))
+                result = gen.weighted({"未发现问题": 62, "发现问题经责令已改正": 12,
+                                       "发现问题待后续处理": 4, "未发现开展本次抽查涉及的经营活动": 5,
+                                       "通过登记的住所(经营场所)无法联系": 4, "不符合执业许可条件": 3,
+                                       "代理师未落实签名责任制": 4, "未以机构名义提交申请": 2,
+                                       "未按规定公示应当公示的信息": 3, "已关闭停业或正在清算": 1})
+                remarks = SPOT_REMARKS.get(result)
+                if remarks:
+                    remarks = remarks.format(issue=gen.r.choice(ISSUES))
+                published = min(completed + dt.timedelta(days=gen.r.randint(3, 20)), anchor)
+                sr = record_base(task_bureau, published)
+                sr.update(agency_id=row["id"], task_number=task_number,
+                          task_name=SPOT_TASKS[t_index][1].format(y=year),
+                          check_type=SPOT_TASKS[t_index][0], completed_on=completed, result=result,
+                          remarks=remarks)
+                maybe_status(sr, 0.006, "检查结果录入有误，已撤回更正")
+                spot_rows.append(sr)
+            # credit grades (patent agencies, and some trademark agencies in the 2025 pilot)
+            if row["status"] in ("practising", "suspended"):
+                for period in range(anchor.year - 3, anchor.year):
+                    evaluated = dt.date(period + 1, 6, 1) + dt.timedelta(days=gen.r.randint(0, 45))
+                    if evaluated > anchor or period < row["established_on"].year:
+                        continue
+                    if row["kind"] == "trademark" and (period < 2025 or gen.r.random() < 0.5):
+                        continue
+                    if row["kind"] != "trademark" and gen.r.random() < 0.1:
+                        continue
+                    grade = gen.weighted({"A+": 8, "A": 45, "B": 30, "C": 12, "D": 5})
+                    lo, hi = {"A+": (95, 100), "A": (90, 100), "B": (75, 89.9), "C": (60, 74.9),
+                              "D": (30, 59.9)}[grade]
+                    score = Decimal(str(round(gen.r.uniform(lo, hi), 1)))
+                    gr = record_base(province_bureau,
+                                     min(evaluated + dt.timedelta(days=gen.r.randint(5, 20)), anchor))
+                    gr.update(agency_id=row["id"], period=str(period), grade=grade, score=score,
+                              evaluated_on=evaluated)
+                    grade_rows.append(gr)
+            # list entries: missing the annual report puts an agency on the abnormal list on 1 April
+            for year in range(max(start.year, first_year) + 1, anchor.year + 1):
+                if gen.r.random() >= 0.09:
+                    continue
+                included = dt.date(year, 4, 1)
+                if included > anchor:
+                    continue
+                reason = gen.weighted({"未按规定报送年度报告": 80, "通过登记的住所或经营场所无法联系": 12,
+                                       "公示信息隐瞒真实情况、弄虚作假": 4, "未在责令期限内公示有关信息": 4})
+                if reason != "未按规定报送年度报告":
+                    included = gen.date_between(dt.date(year, 1, 10), min(dt.date(year, 12, 20), anchor))
+                lr = record_base(city_bureau, included)
+                seq = decision_seq[(city_bureau.code + "异", year)] = decision_seq.get(
+                    (city_bureau.code + "异", year), 0) + 1
+                lr.update(agency_id=row["id"], list_kind="abnormal", inclusion_reason=reason,
+                          included_on=included, inclusion_authority=city_bureau.name,
+                          inclusion_decision_number=f"{_abbr(city_bureau)}市监异列〔{year}〕{seq}号",
+                          removal_reason=None, removed_on=None, removal_authority=None)
+                if gen.r.random() < 0.6:
+                    removal = {"未按规定报送年度报告": "已补报年度报告",
+                               "通过登记的住所或经营场所无法联系": "已重新取得联系",
+                               "公示信息隐瞒真实情况、弄虚作假": "已更正公示信息",
+                               "未在责令期限内公示有关信息": "已履行公示义务"}[reason]
+                    removed_on = gen.date_between(included + dt.timedelta(days=10),
+                                                  min(included + dt.timedelta(days=300), anchor))
+                    if removed_on <= anchor and removed_on > included:
+                        lr.update(removal_reason=removal, removed_on=removed_on,
+                                  removal_authority=city_bureau.name)
+                list_rows.append(lr)
+                if reason == "通过登记的住所或经营场所无法联系" and lr["removed_on"] is None \
+                        and gen.r.random() < 0.25 and included + dt.timedelta(days=3 * 365) <= anchor:
+                    serious_on = included + dt.timedelta(days=3 * 365 + 1)
+                    lr.update(removal_reason="列入满三年转入严重违法失信名单", removed_on=serious_on,
+                              removal_authority=province_bureau.name)
+                    sr2 = record_base(province_bureau, serious_on)
+                    sr2.update(agency_id=row["id"], list_kind="serious",
+                               inclusion_reason="列入经营异常名录届满三年仍未履行相关义务",
+                               included_on=serious_on, inclusion_authority=province_bureau.name,
+                               inclusion_decision_number=None, removal_reason=None, removed_on=None,
+                               removal_authority=None)
+                    list_rows.append(sr2)
+            # penalties
+            if gen.r.random() < 0.22:
+                for _k in range(1 if gen.r.random() < 0.75 else 2):
+                    penalty_rows.append(_penalty_row(gen, row, m, bureaus, bureau_for, decision_seq,
+                                                     record_base, first_year, now))
+
+        if block_start == 0:  # a few records scheduled for the coming days
+            for rows, date_key in ((spot_rows, "completed_on"), (penalty_rows, "decided_on")):
+                recent = [r for r in rows if r[date_key] >= anchor - dt.timedelta(days=20)
+                          and r["status"] == "published"]
+                for r in recent[:: max(1, len(recent) // 6)][:6]:
+                    r["published_on"] = anchor + dt.timedelta(days=gen.r.randint(1, 10))
+                    if "decision_number" in r:
+                        r["publication_ends_on"] = publication_end_for(
+                            r["penalty_kinds"].split("、"), r["fine_amount"],
+                            r["suspension_months"], r["published_on"], small_fine=_small_fine())
+
+        _insert(SpotCheck, spot_rows)
+        _insert(CreditGrade, grade_rows)
+        _insert(ListEntry, list_rows)
+        _insert(Penalty, penalty_rows)
+
+        for key, rows in (("agencies", agency_rows), ("former_names", former_rows),
+                          ("spot_checks", spot_rows), ("credit_grades", grade_rows),
+                          ("list_entries", list_rows), ("penalties", penalty_rows)):
+            totals[key] += len(rows)
+
+    penalty_rows = []
     # penalties against unregistered operators (not in the register)
     for _k in range(max(1, agencies // 20)):
         province = gen.weighted(province_weights)
@@ -468,22 +495,8 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
                                          record_base, first_year, now,
                                          violation="无资质专利代理"))
 
-    # a few records scheduled for the coming days
-    for rows, date_key in ((spot_rows, "completed_on"), (penalty_rows, "decided_on")):
-        recent = [r for r in rows if r[date_key] >= anchor - dt.timedelta(days=20)
-                  and r["status"] == "published"]
-        for r in recent[:: max(1, len(recent) // 6)][:6]:
-            if True:
-                r["published_on"] = anchor + dt.timedelta(days=gen.r.randint(1, 10))
-                if "decision_number" in r:
-                    r["publication_ends_on"] = publication_end_for(
-                        r["penalty_kinds"].split("、"), r["fine_amount"], r["suspension_months"],
-                        r["published_on"], small_fine=_small_fine())
-
-    _insert(SpotCheck, spot_rows)
-    _insert(CreditGrade, grade_rows)
-    _insert(ListEntry, list_rows)
     _insert(Penalty, penalty_rows)
+    totals["penalties"] += len(penalty_rows)
 
     # >>> INTEGRATOR: call the other pieces' demo builders HERE (same transaction), e.g.
     # >>>   from portal.auth.demo import build_demo_staff; staff = build_demo_staff()
@@ -495,15 +508,9 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
     else:
         meta_row.value = "1"
     db.session.flush()
-    return {
-        "agencies": len(agency_rows),
-        "former_names": len(former_rows),
-        "spot_checks": len(spot_rows),
-        "credit_grades": len(grade_rows),
-        "list_entries": len(list_rows),
-        "penalties": len(penalty_rows),
-        "records": len(spot_rows) + len(grade_rows) + len(list_rows) + len(penalty_rows),
-    }
+    totals["records"] = sum(totals[k] for k in ("spot_checks", "credit_grades", "list_entries",
+                                                 "penalties"))
+    return totals
 
 
 def _small_fine():
