@@ -1,0 +1,211 @@
+"""Search benchmark: rebuild rate, index size, engine and page latency, publish latency.
+
+    /work/venv-probe/bin/python bench/search.py --docs 10000 --engines tantivy,whoosh
+    /work/venv-probe/bin/python bench/search.py --docs 100000 --engines tantivy
+    /work/venv-probe/bin/python bench/search.py --docs 1000000 --engines tantivy   # when asked
+
+Builds a throw-away SQLite database with the demo generator (about 7 documents
+per agency), then for each engine: ``portal search rebuild`` (documents/s),
+index size, p50/p95/p99 of the engine query (with facets, as the page asks)
+and of the whole search page through the Flask test client (render
+included), over a fixed mixed query set, and the latency from one publish to
+the record being searchable (ORM insert + commit, which indexes after commit,
++ the query that finds it).  Prints one table, engines side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+DOCS_PER_AGENCY = 7.15
+
+
+def pct(values, p):
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def make_app(db_url, engine, index_dir, instance):
+    from portal import create_app
+
+    return create_app({"TESTING": False, "SECRET_KEY": "bench" * 10, "SQLALCHEMY_DATABASE_URI": db_url,
+                       "SEARCH_ENGINE": engine, "SEARCH_INDEX_DIR": index_dir,
+                       "INSTANCE_PATH": instance, "RATELIMIT_ENABLED": False})
+
+
+def build_database(db_url, docs, tmp):
+    from portal.extensions import db
+    from portal.register.demo import build_demo
+    from portal.register.reference import load_bureaus, load_divisions
+
+    app = make_app(db_url, "none", os.path.join(tmp, "none"), os.path.join(tmp, "inst"))
+    with app.app_context():
+        db.create_all()
+        load_divisions()
+        load_bureaus()
+        db.session.commit()
+        started = time.perf_counter()
+        counts = build_demo(agencies=max(10, int(docs / DOCS_PER_AGENCY)))
+        db.session.commit()
+        print(f"demo data: {counts} in {time.perf_counter() - started:.1f} s", flush=True)
+    return counts
+
+
+def query_set(seed=7):
+    """A fixed mixed query set drawn from the database: (label, query-string args)."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.register.models import Agency, AgencyFormerName, Penalty, SpotCheck
+
+    rnd = random.Random(seed)
+    agencies = db.session.execute(sa.select(Agency.name, Agency.uscc, Agency.licence_no)
+                                  .order_by(Agency.id).limit(5000)).all()
+    former = db.session.scalars(sa.select(AgencyFormerName.name).limit(2000)).all()
+    penalties = db.session.execute(sa.select(Penalty.decision_number, Penalty.facts)
+                                   .limit(2000)).all()
+    remarks = db.session.scalars(sa.select(SpotCheck.remarks).where(SpotCheck.remarks.isnot(None))
+                                 .limit(2000)).all()
+    qs = []
+    for _ in range(40):
+        name, uscc, licence = rnd.choice(agencies)
+        qs.append(("agency name", {"q": name}))
+        qs.append(("name words", {"q": name[2:6]}))
+    for name in rnd.sample(former, min(20, len(former))):
+        qs.append(("former name", {"q": name}))
+    for _ in range(15):
+        name, uscc, licence = rnd.choice(agencies)
+        qs.append(("identifier", {"q": uscc}))
+    for number, _facts in rnd.sample(penalties, min(15, len(penalties))):
+        qs.append(("identifier", {"q": number}))
+    common = ["专利代理", "签名责任制", "非正常专利申请", "罚款", "经营异常名录", "未发现问题",
+              "代理师未落实签名责任制", "无资质专利代理", "警告 罚款", "年度报告"]
+    for c in common:
+        qs.append(("common phrase", {"q": c}))
+        qs.append(("common + filter", {"q": c, "region": "140100", "kind": "penalty"}))
+        qs.append(("quoted phrase", {"q": f'"{c}"'}))
+    texts = [t for _n, t in penalties] + list(remarks)
+    for _ in range(30):
+        t = rnd.choice(texts)
+        i = rnd.randrange(0, max(1, len(t) - 8))
+        qs.append(("rare phrase", {"q": t[i:i + 6]}))
+    for grade in ("A", "C"):
+        qs.append(("filter only", {"kind": "credit_grade", "grade": grade}))
+    qs.append(("filter only", {"active": "1", "region": "140000"}))
+    qs.append(("filter only", {"penalty_kind": "罚款", "sort": "date"}))
+    return qs
+
+
+def bench_engine(engine_name, db_url, tmp, repeat):
+    from werkzeug.datastructures import MultiDict
+
+    from portal.extensions import db
+    from search import get_engine, get_segmenter, service
+    from search.cli import rebuild
+    from search.engines.base import SearchRequest
+
+    index_dir = os.path.join(tmp, f"index-{engine_name}")
+    app = make_app(db_url, engine_name, index_dir, os.path.join(tmp, "inst"))
+    out = {}
+    with app.app_context():
+        count, seconds = rebuild()
+        out["documents"] = f"{count:,}"
+        out["rebuild docs/s"] = f"{count / seconds:,.0f}"
+        out["rebuild s"] = f"{seconds:.1f}"
+        out["index size MB"] = f"{get_engine().size_bytes() / 1e6:.1f}"
+        queries = query_set()
+        engine = get_engine()
+        seg = get_segmenter()
+        with app.test_request_context():
+            # warm up
+            for _label, args in queries[:20]:
+                params = service.parse_params(MultiDict(args))
+                engine.search(SearchRequest(query=service.ParsedQuery(params.q, seg),
+                                            filters=service.filters_of(params)))
+            times = []
+            for _ in range(repeat):
+                for _label, args in queries:
+                    params = service.parse_params(MultiDict(args))
+                    t = time.perf_counter()
+                    req = SearchRequest(query=service.ParsedQuery(params.q, seg),
+                                        filters=service.filters_of(params), sort=params.sort,
+                                        limit=20)
+                    engine.search(req)
+                    times.append((time.perf_counter() - t) * 1000)
+        out["engine p50 ms"] = f"{pct(times, 50):.2f}"
+        out["engine p95 ms"] = f"{pct(times, 95):.2f}"
+        out["engine p99 ms"] = f"{pct(times, 99):.2f}"
+        client = app.test_client()
+        page_times = []
+        for _ in range(repeat):
+            for _label, args in queries:
+                t = time.perf_counter()
+                resp = client.get("/search/", query_string=args)
+                page_times.append((time.perf_counter() - t) * 1000)
+                assert resp.status_code in (200, 303), (args, resp.status_code)
+        out["page p50 ms"] = f"{pct(page_times, 50):.1f}"
+        out["page p95 ms"] = f"{pct(page_times, 95):.1f}"
+        out["page p99 ms"] = f"{pct(page_times, 99):.1f}"
+        # publish -> searchable
+        from portal.register.models import Agency, Penalty
+        import sqlalchemy as sa
+
+        ag = db.session.scalar(sa.select(Agency).limit(1))
+        lat = []
+        for i in range(10):
+            word = f"基准发布{engine_name}{i}号"
+            t = time.perf_counter()
+            db.session.add(Penalty(
+                decision_number=f"基准〔{engine_name}〕{i}-{time.time_ns()}", agency=ag,
+                party_name=ag.name, violation_type="其他", facts=f"{word}：基准测试。",
+                legal_basis="基准", penalty_kinds="警告", decided_on=dt.date(2025, 1, 1),
+                authority="基准", published_on=dt.date(2025, 1, 2), status="published"))
+            db.session.commit()
+            params = service.parse_params(MultiDict({"q": f'"{word}"'}))
+            res = engine.search(SearchRequest(query=service.ParsedQuery(params.q, seg),
+                                              filters=service.filters_of(params)))
+            lat.append((time.perf_counter() - t) * 1000)
+            assert res.total == 1, (word, res.total)
+        out["publish→searchable p50 ms"] = f"{statistics.median(lat):.1f}"
+        out["publish→searchable max ms"] = f"{max(lat):.1f}"
+        out["queries"] = str(len(queries) * repeat)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=10000)
+    ap.add_argument("--engines", default="tantivy,whoosh")
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--tmp", default=None, help="work directory (default: a new temp dir)")
+    args = ap.parse_args()
+    tmp = args.tmp or tempfile.mkdtemp(prefix="search-bench-")
+    db_url = "sqlite:///" + os.path.join(tmp, "bench.db")
+    print(f"work dir {tmp}", flush=True)
+    build_database(db_url, args.docs, tmp)
+    results = {}
+    for name in args.engines.split(","):
+        print(f"benchmarking {name} …", flush=True)
+        results[name] = bench_engine(name, db_url, tmp, args.repeat)
+    rows = list(next(iter(results.values())).keys())
+    names = list(results)
+    w = max(len(r) for r in rows)
+    print()
+    print(f"| {'N≈' + str(args.docs):<{w}} | " + " | ".join(f"{n:>10}" for n in names) + " |")
+    print(f"|{'-' * (w + 2)}|" + "|".join("-" * 12 for _ in names) + "|")
+    for r in rows:
+        print(f"| {r:<{w}} | " + " | ".join(f"{results[n][r]:>10}" for n in names) + " |")
+
+
+if __name__ == "__main__":
+    main()
