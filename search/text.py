@@ -27,7 +27,12 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_QUERY_CHARS = 200  # a query is truncated to this many characters
 GAP = "¦"  # a token that separates fields in the bigram stream (no phrase crosses it)
 
-_CONTROL = {cat for cat in ("Cc", "Cf", "Cs", "Co", "Cn")}
+# Control and format characters (Cc, Cf: zero-width, bidi overrides, BOM) and
+# every kind of whitespace become a plain space.
+_CONTROL_RE = re.compile(
+    r"[\s\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f"
+    r"\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
 # CJK ideographs (basic + extension A + compatibility) form bigrams.
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A "word character" run: CJK, letters or digits.
@@ -39,10 +44,7 @@ def normalise(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(
-        " " if unicodedata.category(c) in _CONTROL or c.isspace() else c for c in text
-    )
-    return text.lower()
+    return _CONTROL_RE.sub(" ", text).lower()
 
 
 def canonical_identifier(text: str | None) -> str:
@@ -97,6 +99,8 @@ class Segmenter:
                 self._impl.add_word(word, freq, None)
             self._cut = self._impl.cut
             self._cut_search = self._impl.cut_for_search
+            self._cut_all = self._impl.cut_all
+            self._known = self._impl.has_word
         else:
             import logging
 
@@ -108,15 +112,29 @@ class Segmenter:
                 self._impl.add_word(word, freq, None)
             self._cut = lambda t: list(self._impl.cut(t, HMM=True))
             self._cut_search = lambda t: list(self._impl.cut_for_search(t, HMM=True))
+            self._cut_all = lambda t: list(self._impl.cut(t, cut_all=True))
+            self._impl.initialize()
+            self._known = lambda w: self._impl.FREQ.get(w, 0) > 0
 
     def words(self, text: str) -> list[str]:
-        """Search-mode tokens of an already normalised text (for indexing)."""
+        """Tokens of an already normalised text for indexing: search mode plus
+        every dictionary word inside it (full mode), so that a query word the
+        dictionary knows is always found as a word, whatever the context."""
         out: list[str] = []
         for tok in self._cut_search(text):
             tok = tok.strip()
             if tok and _RUN.search(tok):
                 out.append(tok)
+        seen = set(out)
+        for tok in self._cut_all(text):
+            if len(tok) > 1 and tok not in seen and _CJK.match(tok):
+                out.append(tok)
+                seen.add(tok)
         return out
+
+    def known(self, word: str) -> bool:
+        """True if the dictionary has ``word`` (then indexing emitted it wherever it occurs)."""
+        return self._known(word)
 
     def query_words(self, text: str) -> list[str]:
         """Precise-mode tokens of an already normalised query."""
@@ -163,10 +181,10 @@ def bigrams(text: str) -> list[str]:
 
 
 def bigram_stream(parts) -> str:
-    """Space-joined bigrams of several texts, separated by a gap token."""
+    """Space-joined bigrams of several normalised texts, separated by a gap token."""
     chunks = []
     for part in parts:
-        toks = bigrams(normalise(part))
+        toks = bigrams(part)
         if toks:
             chunks.append(" ".join(toks))
     return f" {GAP} ".join(chunks)
@@ -212,7 +230,11 @@ class ParsedQuery:
             words = seg.query_words(chunk)
             if words:
                 self.groups.append((
-                    [(w, bigrams(w) if len(w) > 1 else []) for w in words],
+                    # A word the dictionary knows is indexed wherever it occurs;
+                    # any other word (a name the HMM made up) may also match
+                    # as a substring, through its bigrams.
+                    [(w, bigrams(w) if len(w) > 1 and not seg.known(w) else [])
+                     for w in words],
                     bigrams(chunk),
                 ))
         # The unquoted text as one phrase, so that a phrase beats scattered words.

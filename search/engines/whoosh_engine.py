@@ -124,7 +124,7 @@ def text_query(q, names_only: bool = False):
                     options.append(_phrase("body_bg", bgs, 0.8))
             each.append(query.Or(options))
         alternatives = [query.And(each)] if len(each) > 1 else each
-        if chunk and (len(words) > 1 or not words[0][1]):
+        if chunk and len(words) > 1:
             alternatives.append(_phrase("name_bg", chunk, 3.0))
             if not names_only:
                 alternatives.append(_phrase("body_bg", chunk, 1.0))
