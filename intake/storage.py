@@ -139,7 +139,9 @@ def store(files: list[CheckedFile], session: Session) -> list[Attachment]:
     return attachments
 
 
-def _remove_written(session: Session) -> None:
+def _remove_written(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is not None:  # a savepoint: the outer work goes on
+        return
     for path in session.info.pop(_SESSION_KEY, []):
         try:
             os.remove(path)
@@ -152,4 +154,4 @@ def _forget_written(session: Session) -> None:
 
 
 event.listen(Session, "after_commit", _forget_written)
-event.listen(Session, "after_rollback", _remove_written)
+event.listen(Session, "after_soft_rollback", _remove_written)

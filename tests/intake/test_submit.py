@@ -331,3 +331,20 @@ def test_fifty_concurrent_submissions_are_all_stored_with_distinct_codes(app):
         assert db.session.query(Attachment).count() == 50
         assert db.session.query(TipEvent).count() == 100
     assert len(uploads(app)) == 50
+
+
+def test_savepoint_rollback_keeps_files_of_the_outer_transaction(app):
+    from intake import storage
+
+    with app.app_context():
+        checked = [storage.CheckedFile("a.pdf", PDF, "pdf", "application/pdf")]
+        storage.store(checked, db.session)
+        nested = db.session.begin_nested()
+        nested.rollback()
+        assert len(uploads(app)) == 1
+        db.session.rollback()
+        assert uploads(app) == []
+        storage.store(checked, db.session)
+        db.session.commit()
+        db.session.rollback()
+        assert len(uploads(app)) == 1
