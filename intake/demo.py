@@ -90,10 +90,29 @@ def build_demo_tips(*, count: int = 60, seed: int = 20261121) -> int:
             data["operator_division_code"] = None
         with workflow.at(start):
             tip = services.submit_tip(data, code=demo_code(seed, i)).tip
+        tip.is_demo = True
         _advance(tip, rng, start, bureaus)
         made += 1
     db.session.flush()
     return made
+
+
+def clear_demo_tips() -> int:
+    """Delete every demo tip with its events and attachments (flushes).  Returns how many."""
+    from sqlalchemy import delete, select, update
+
+    from .models import Attachment, TipEvent
+
+    demo_ids = select(Tip.id).where(Tip.is_demo.is_(True))
+    count = db.session.scalar(select(db.func.count()).select_from(Tip).where(Tip.is_demo.is_(True)))
+    db.session.execute(update(Tip).where(Tip.duplicate_of_id.in_(demo_ids)).values(duplicate_of_id=None))
+    db.session.execute(update(Tip).where(Tip.likely_duplicate_of_id.in_(demo_ids))
+                       .values(likely_duplicate_of_id=None))
+    db.session.execute(delete(Attachment).where(Attachment.tip_id.in_(demo_ids)))
+    db.session.execute(delete(TipEvent).where(TipEvent.tip_id.in_(demo_ids)))
+    db.session.execute(delete(Tip).where(Tip.is_demo.is_(True)))
+    db.session.flush()
+    return count or 0
 
 
 def _step(moment: dt.datetime, rng: random.Random, lo: int = 1, hi: int = 6) -> dt.datetime:

@@ -75,6 +75,8 @@ class Tip(db.Model):
     penalty_id: Mapped[int | None] = mapped_column(ForeignKey("penalty.id"))
     concluded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # Synthetic tips made by `portal demo` (cleared when it runs again).
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     agency: Mapped[Agency | None] = relationship()
     bureau: Mapped[Bureau] = relationship()

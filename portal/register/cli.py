@@ -18,6 +18,10 @@ def demo_command(agencies, seed):
     from ..extensions import db
     from .demo import DEFAULT_SEED, build_demo, has_real_agencies
 
+    from flask import current_app
+
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("生产环境（PORTAL_ENV=production）不允许加载演示数据和演示账号。")
     if has_real_agencies():
         raise click.ClickException(
             "数据库中已有非演示数据的代理机构，拒绝加载演示数据（演示数据只能装入空库或演示库）。"
@@ -30,6 +34,11 @@ def demo_command(agencies, seed):
     for key, value in counts.items():
         click.echo(f"  {key}: {value}")
     click.echo(f"  seconds: {elapsed:.1f}")
+    from ..auth.demo import DEMO_STAFF
+
+    click.echo("演示工作人员账号（仅限演示，登录 /staff/login）：")
+    for email, role, code, _name, password in DEMO_STAFF:
+        click.echo(f"  {email:24} {role:6} {code}  {password}")
     click.echo("提示：运行 `portal search rebuild` 以重建搜索索引。")
 
 

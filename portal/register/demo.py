@@ -236,8 +236,9 @@ def has_real_agencies() -> bool:
 
 def clear_demo() -> None:
     """Delete every demo row of the register (agencies, former names, records)."""
-    # >>> INTEGRATOR: clear intake / staff demo rows that reference demo agencies or penalties
-    # >>> (e.g. intake.demo.clear_demo_tips()) HERE, before the register rows go.
+    from intake.demo import clear_demo_tips
+
+    clear_demo_tips()  # tips reference agencies and penalties: they go first
     demo_ids = select(Agency.id).where(Agency.is_demo.is_(True))
     for model in (SpotCheck, CreditGrade, ListEntry, Penalty):
         db.session.execute(delete(model).where(model.is_demo.is_(True)))
@@ -498,9 +499,13 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
     _insert(Penalty, penalty_rows)
     totals["penalties"] += len(penalty_rows)
 
-    # >>> INTEGRATOR: call the other pieces' demo builders HERE (same transaction), e.g.
-    # >>>   from portal.auth.demo import build_demo_staff; staff = build_demo_staff()
-    # >>>   from intake.demo import build_demo_tips; tips = build_demo_tips(seed=seed)
+    # Staff accounts and tips, in the same transaction (tips need the staff as actors).
+    from intake.demo import build_demo_tips
+
+    from ..auth.demo import build_demo_staff
+
+    totals["staff_accounts"] = len(build_demo_staff())
+    totals["tips"] = build_demo_tips(seed=seed)
 
     meta_row = db.session.get(SiteMeta, DEMO_KEY)
     if meta_row is None:

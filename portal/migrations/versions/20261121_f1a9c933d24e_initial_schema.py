@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 264d819a2301
+Revision ID: f1a9c933d24e
 Revises: 
-Create Date: 2026-11-21 19:58:09.024767
+Create Date: 2026-11-21 20:28:04.241782
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '264d819a2301'
+revision = 'f1a9c933d24e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -87,6 +87,7 @@ def upgrade():
     sa.Column('agent_count', sa.Integer(), nullable=False),
     sa.Column('established_on', sa.Date(), nullable=True),
     sa.Column('branches', sa.Text(), nullable=True),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('bureau_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -149,6 +150,7 @@ def upgrade():
     sa.Column('status_changed_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('bureau_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
@@ -186,6 +188,7 @@ def upgrade():
     sa.Column('status_changed_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('bureau_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
@@ -229,6 +232,7 @@ def upgrade():
     sa.Column('status_changed_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('bureau_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
@@ -279,6 +283,7 @@ def upgrade():
     sa.Column('status_changed_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('bureau_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
@@ -350,6 +355,7 @@ def upgrade():
     sa.Column('penalty_id', sa.Integer(), nullable=True),
     sa.Column('concluded_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_tip_agency_id_agency')),
     sa.ForeignKeyConstraint(['assignee_id'], ['staff_user.id'], name=op.f('fk_tip_assignee_id_staff_user')),
     sa.ForeignKeyConstraint(['bureau_id'], ['bureau.id'], name=op.f('fk_tip_bureau_id_bureau')),
