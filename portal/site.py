@@ -52,6 +52,12 @@ def init_app(app):
         value = to_china(value)
         return value.strftime(fmt) if value else ""
 
+    @app.template_filter("division_name")
+    def division_name(code):
+        from .register.reference import division_path_name
+
+        return division_path_name(code)
+
     @app.template_filter("cn_date")
     def cn_date(value):
         return value.strftime("%Y-%m-%d") if value else ""

@@ -88,3 +88,17 @@ def bureau_for_division(division_code: str | None, *, active_only: bool = True) 
         if code in found:
             return found[code]
     return None
+
+
+def division_path_name(code: str | None) -> str:
+    """The full name of a division, province first (e.g. 山西省太原市小店区); '' for None."""
+    if not code:
+        return ""
+    names = []
+    current = db.session.get(Division, code)
+    if current is None:
+        return code
+    while current is not None:
+        names.append(current.name)
+        current = db.session.get(Division, current.parent_code) if current.parent_code else None
+    return "".join(reversed(names))

@@ -87,3 +87,12 @@ def test_language_switch_sets_english(client):
     response = client.get("/?lang=en")
     assert 'lang="en"' in response.text
     assert "lang=en" in response.headers.get("Set-Cookie", "")
+
+
+def test_division_name_is_the_full_path(app):
+    from portal.register.reference import division_path_name
+
+    with app.app_context():
+        assert division_path_name("140105") == "山西省太原市小店区"
+        assert division_path_name("310115") == "上海市浦东新区"
+        assert division_path_name(None) == ""
