@@ -83,6 +83,16 @@ class Config:
     TIP_VERIFY_DAYS = 15
     TIP_EXTEND_DAYS = 15
 
+    # Tip intake: evidence files and per-address rate limits (Flask-Limiter syntax)
+    TIP_MAX_FILES = 5
+    TIP_MAX_FILE_BYTES = 10 * 1024 * 1024
+    TIP_SUBMIT_RATE_LIMIT = "5 per minute;30 per hour"
+    TIP_TRACK_RATE_LIMIT = "10 per minute;60 per hour"
+
+    # Staff sign-in: lock an account for LOGIN_LOCK_MINUTES after LOGIN_MAX_FAILURES failures
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
     # Publication windows (行政处罚信息公示规定); a fine at or under this amount is "small".
     PENALTY_SMALL_FINE_YUAN = 10000
 
@@ -112,4 +122,13 @@ class Config:
         cfg["TIP_VERIFY_DAYS"] = _env_int("TIP_VERIFY_DAYS", cfg["TIP_VERIFY_DAYS"])
         cfg["TIP_EXTEND_DAYS"] = _env_int("TIP_EXTEND_DAYS", cfg["TIP_EXTEND_DAYS"])
         cfg["TRIAGE_BUREAU_CODE"] = _env("TRIAGE_BUREAU_CODE", cfg["TRIAGE_BUREAU_CODE"])
+        cfg["TIP_MAX_FILES"] = _env_int("TIP_MAX_FILES", cfg["TIP_MAX_FILES"])
+        cfg["TIP_MAX_FILE_BYTES"] = _env_int("TIP_MAX_FILE_BYTES", cfg["TIP_MAX_FILE_BYTES"])
+        cfg["TIP_SUBMIT_RATE_LIMIT"] = _env("TIP_SUBMIT_RATE_LIMIT", cfg["TIP_SUBMIT_RATE_LIMIT"])
+        cfg["TIP_TRACK_RATE_LIMIT"] = _env("TIP_TRACK_RATE_LIMIT", cfg["TIP_TRACK_RATE_LIMIT"])
+        cfg["LOGIN_MAX_FAILURES"] = _env_int("LOGIN_MAX_FAILURES", cfg["LOGIN_MAX_FAILURES"])
+        cfg["LOGIN_LOCK_MINUTES"] = _env_int("LOGIN_LOCK_MINUTES", cfg["LOGIN_LOCK_MINUTES"])
+        cfg["PENALTY_SMALL_FINE_YUAN"] = _env_int(
+            "PENALTY_SMALL_FINE_YUAN", cfg["PENALTY_SMALL_FINE_YUAN"]
+        )
         return cfg
