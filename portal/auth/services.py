@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 
 import pyotp
 from argon2 import PasswordHasher
@@ -246,20 +247,37 @@ def totp_uri(user: StaffUser, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
 
 
-def _code_ok(secret: str, code: str) -> bool:
+def _matching_step(secret: str, code: str) -> int | None:
+    """The TOTP time step (30 s) that ``code`` belongs to, within one step of now, or None."""
     code = (code or "").strip().replace(" ", "")
-    return bool(secret) and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if not secret or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    now = dt.datetime.now(dt.UTC)
+    for offset in (0, -1, 1):
+        moment = now + dt.timedelta(seconds=offset * totp.interval)
+        if hmac.compare_digest(totp.at(moment), code):
+            return totp.timecode(moment)
+    return None
 
 
 def enrol_totp(user: StaffUser, secret: str, code: str) -> None:
-    if not _code_ok(secret, code):
+    step = _matching_step(secret, code)
+    if step is None:
         raise AccountError(_("验证码不正确，请核对设备时间后重试。"), "code")
     user.totp_secret = secret
+    user.totp_last_step = step
     db.session.flush()
 
 
 def verify_totp(user: StaffUser, code: str) -> bool:
-    return _code_ok(user.totp_secret or "", code)
+    """Check a sign-in code; a code already used (same or earlier time step) is refused."""
+    step = _matching_step(user.totp_secret or "", code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    db.session.flush()
+    return True
 
 
 def disable_totp(user: StaffUser, *, actor: StaffUser | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pyotp
 import pytest
@@ -154,9 +155,24 @@ def test_totp_second_factor(app, client, staff):
     assert client.get("/staff/").status_code == 302  # not signed in yet
     resp = client.post("/staff/login/totp", data={"code": "000000"})
     assert resp.status_code == 422
+    # The enrolment code is spent: the sign-in uses the next time step's code.
     resp = client.post("/staff/login/totp", data={"code": pyotp.TOTP(secret).now()})
+    assert resp.status_code == 422
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)
+    resp = client.post("/staff/login/totp", data={"code": next_code})
     assert resp.status_code == 302
     assert client.get("/staff/").status_code == 200
+
+
+def test_totp_code_works_once(app, staff):
+    secret = pyotp.random_base32()
+    totp = pyotp.TOTP(secret)
+    with app.app_context():
+        user = _user(staff)
+        services.enrol_totp(user, secret, totp.at(time.time() - 30))
+        assert services.verify_totp(user, totp.now()) is True
+        assert services.verify_totp(user, totp.now()) is False  # replayed
+        assert services.verify_totp(user, totp.at(time.time() - 30)) is False  # older step
 
 
 def test_totp_mandatory_for_role_sends_to_enrolment(app, client, staff):
