@@ -87,6 +87,10 @@ def test_language_switch_sets_english(client):
     response = client.get("/?lang=en")
     assert 'lang="en"' in response.text
     assert "lang=en" in response.headers.get("Set-Cookie", "")
+    assert ">Search<" in response.text and ">搜索<" not in response.text
+    # The cookie keeps the choice on the next page.
+    assert ">Search<" in client.get("/agencies/").text
+    assert ">搜索<" in client.get("/?lang=zh_CN").text
 
 
 def test_division_name_is_the_full_path(app):
