@@ -7,6 +7,7 @@ checks accessibility inside the pages: use ``axe_violations(page)``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -26,6 +27,16 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# CI sets this: a missing browser or axe-core is then a failure, not a skip.
+REQUIRED = os.environ.get("PORTAL_REQUIRE_BROWSER") == "1"
+
+
+def _unavailable(reason: str):
+    if REQUIRED:
+        pytest.fail(reason + " (PORTAL_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(items):
@@ -50,7 +61,7 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (scripts/install-browser-deps.sh)")
+        _unavailable("Debian's chromium is not installed (scripts/install-browser-deps.sh)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -79,7 +90,7 @@ def phone_page(browser):
 def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core in the page; return violations of the given impact levels."""
     if not AXE_JS.exists():
-        pytest.skip("axe-core is not installed (scripts/install-browser-deps.sh)")
+        _unavailable("axe-core is not installed (scripts/install-browser-deps.sh)")
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("async () => await axe.run(document)")
     return [
