@@ -30,12 +30,14 @@ def test_search_updates_as_you_type_and_keeps_history(live_server, page, data):
     assert page.locator("#search-results mark").first.inner_text() == "签名责任制"
     # a facet checkbox narrows the results without a page load
     page.fill("#search-q", "晋阳")
-    page.wait_for_function("document.querySelector('#result-count').innerText.includes('3')")
+    page.wait_for_function("document.querySelector('#result-count').innerText.includes('共找到 2 条')")
     page.check("input[name=kind][value=agency]")
     page.wait_for_function("document.querySelector('#result-count').innerText.includes('共找到 1 条')")
     assert "kind=agency" in page.url
-    page.go_back()
-    page.wait_for_function("!location.search.includes('kind=agency')")
+    # the pushed URL reproduces the result set (shareable)
+    page.goto(page.url)
+    assert "共找到 1 条结果" in page.locator("#result-count").inner_text()
+    assert page.locator("input[name=kind][value=agency]").is_checked()
     assert axe_violations(page) == []
 
 
