@@ -2,8 +2,7 @@
 
 
 def init_app(app):
-    from . import cli, models  # noqa: F401  (register the tables)
-    from . import views
+    from . import cli, models, views  # noqa: F401  (register the tables)
 
     app.register_blueprint(views.bp)
     cli.init_app(app)

@@ -124,12 +124,12 @@ class TipForm(FlaskForm):
             if not self.agency.data:
                 self.agency.errors = [*self.agency.errors, _l("请填写被举报机构的名称或统一社会信用代码。")]
                 ok = False
-        elif self.party_kind.data == "operator":
-            if not self.operator_name.data and not self.operator_contact.data:
-                self.operator_name.errors = [
-                    *self.operator_name.errors,
-                    _l("请至少填写经营者名称，或其网站、网店、平台账号。")]
-                ok = False
+        elif self.party_kind.data == "operator" and not (
+                self.operator_name.data or self.operator_contact.data):
+            self.operator_name.errors = [
+                *self.operator_name.errors,
+                _l("请至少填写经营者名称，或其网站、网店、平台账号。")]
+            ok = False
         if not self.province.data and not self.online.data:
             self.province.errors = [*self.province.errors,
                                     _l("请选择违法行为发生的地区；如发生在网上，请勾选“发生在网上”。")]

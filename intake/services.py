@@ -20,8 +20,8 @@ from portal.register.models import Agency, AgencyFormerName, Division
 from portal.timeutil import utcnow
 
 from . import codes, routing, storage, workflow
-from .workflow import _
 from .models import OutboxMail, Tip
+from .workflow import _
 
 DUPLICATE_WINDOW_DAYS = 30
 

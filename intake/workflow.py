@@ -37,11 +37,32 @@ from . import calendar
 from .models import Attachment, Tip, TipEvent
 
 __all__ = [
-    "ACTIONS", "OUTCOMES", "STATUSES", "EVENT_KINDS", "Forbidden", "TransitionError",
-    "record_submission", "accept", "assign", "request_info", "reporter_reply", "add_note",
-    "transfer", "return_to_triage", "extend_deadline", "mark_duplicate", "conclude",
-    "approve_conclusion", "reject_conclusion", "supervise", "allowed_actions", "can_act",
-    "public_events", "working_days_left", "is_overdue", "current_due",
+    "ACTIONS",
+    "EVENT_KINDS",
+    "OUTCOMES",
+    "STATUSES",
+    "Forbidden",
+    "TransitionError",
+    "accept",
+    "add_note",
+    "allowed_actions",
+    "approve_conclusion",
+    "assign",
+    "can_act",
+    "conclude",
+    "current_due",
+    "extend_deadline",
+    "is_overdue",
+    "mark_duplicate",
+    "public_events",
+    "record_submission",
+    "reject_conclusion",
+    "reporter_reply",
+    "request_info",
+    "return_to_triage",
+    "supervise",
+    "transfer",
+    "working_days_left",
 ]
 
 # -- vocabulary -------------------------------------------------------------
@@ -203,9 +224,7 @@ def can_act(user, tip: Tip, action: str) -> bool:
         return False
     if not permissions.can_view_tip(user, tip):
         return False
-    if action == "extend_deadline" and tip.extended:
-        return False
-    return True
+    return not (action == "extend_deadline" and tip.extended)
 
 
 def allowed_actions(user, tip: Tip) -> set[str]:

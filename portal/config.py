@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 # The value shipped for development.  ``create_app`` refuses it in production.
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
@@ -42,7 +43,7 @@ class Config:
     INSTANCE_PATH: str | None = None
     # SQLAlchemy URL; None means sqlite:///<instance>/portal.db
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
 
     # Search engine: "tantivy" (default), "whoosh" or "none".
     SEARCH_ENGINE = "tantivy"

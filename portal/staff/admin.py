@@ -25,7 +25,6 @@ from . import services as staff_services
 from .common import bureaus_in_reach, parse_int
 from .views import bp
 
-
 # -- staff -----------------------------------------------------------------------
 
 def _user_or_404(user_id: int) -> StaffUser:

@@ -284,8 +284,8 @@ def import_upload():
     if not kinds:
         abort(403)
     bureau = chosen_bureau()
-    ctx = dict(kinds=kinds, bureau=bureau, plan=None, token=None, kind=None, error=None,
-               bureaus=bureaus_in_reach(current_user))
+    ctx = {"kinds": kinds, "bureau": bureau, "plan": None, "token": None, "kind": None, "error": None,
+               "bureaus": bureaus_in_reach(current_user)}
     if request.method == "GET":
         return render_template("staff/import.html", **ctx)
     kind = request.form.get("kind", "")

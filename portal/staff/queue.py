@@ -100,9 +100,9 @@ def queue():
     categories = [c for (c,) in db.session.execute(
         db.select(Tip.category).where(Tip.bureau_id == bureau.id).distinct()
         .order_by(Tip.category))]
-    ctx = dict(bureau=bureau, bureaus=bureaus_in_reach(current_user), f=f, rows=rows,
-               total=total, page=page, pages=pages, counts=counts, categories=categories,
-               statuses=workflow.STATUSES, category_label=category_label)
+    ctx = {"bureau": bureau, "bureaus": bureaus_in_reach(current_user), "f": f, "rows": rows,
+               "total": total, "page": page, "pages": pages, "counts": counts, "categories": categories,
+               "statuses": workflow.STATUSES, "category_label": category_label}
     return render_template("staff/_queue.html" if is_partial() else "staff/queue.html", **ctx)
 
 
@@ -159,25 +159,25 @@ def _tip_context(tip: Tip, errors: dict | None = None, form: dict | None = None)
         transfer_targets = [b for b in db.session.scalars(
             db.select(Bureau).where(Bureau.active.is_(True), Bureau.code.startswith(province))
             .order_by(Bureau.code)) if b.id != tip.bureau_id]
-    return dict(
-        tip=tip,
-        allowed=allowed,
-        show_reporter=permissions.can_view_reporter(current_user, tip),
-        attachments=[a for a in tip.attachments
+    return {
+        "tip": tip,
+        "allowed": allowed,
+        "show_reporter": permissions.can_view_reporter(current_user, tip),
+        "attachments": [a for a in tip.attachments
                      if permissions.can_download_attachment(current_user, a)],
-        duplicates=_likely_duplicates(tip),
-        events=tip.events,
-        event_kinds=workflow.EVENT_KINDS,
-        statuses=workflow.STATUSES,
-        outcomes=workflow.OUTCOMES,
-        colleagues=colleagues,
-        transfer_targets=transfer_targets,
-        due=workflow.current_due(tip),
-        left=workflow.working_days_left(tip),
-        errors=errors or {},
-        form=form or {},
-        category_label=category_label,
-    )
+        "duplicates": _likely_duplicates(tip),
+        "events": tip.events,
+        "event_kinds": workflow.EVENT_KINDS,
+        "statuses": workflow.STATUSES,
+        "outcomes": workflow.OUTCOMES,
+        "colleagues": colleagues,
+        "transfer_targets": transfer_targets,
+        "due": workflow.current_due(tip),
+        "left": workflow.working_days_left(tip),
+        "errors": errors or {},
+        "form": form or {},
+        "category_label": category_label,
+    }
 
 
 @bp.get("/tips/<reference>")

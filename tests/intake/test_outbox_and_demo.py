@@ -1,4 +1,5 @@
 from collections import Counter
+from typing import ClassVar
 
 from intake import codes, services
 from intake.demo import build_demo_tips, demo_code
@@ -7,7 +8,7 @@ from portal.extensions import db
 
 
 class FakeSMTP:
-    sent = []
+    sent: ClassVar[list] = []
     fail = False
 
     def __init__(self, host, port, timeout=None):

@@ -282,7 +282,7 @@ def test_honeypot_stores_nothing(app, client):
 
 
 def test_markup_is_stored_as_text_and_shown_escaped(app, client):
-    code, html = submit_ok(client, form_data(operator_name=MARKUP, operator_contact=MARKUP,
+    _code, html = submit_ok(client, form_data(operator_name=MARKUP, operator_contact=MARKUP,
                                              description=MARKUP * 2,
                                              online_url="https://example.com/?q=<b>"),
                            [("<img src=x onerror=alert(1)>.pdf", PDF)])
