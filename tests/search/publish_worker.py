@@ -8,9 +8,11 @@ from tests.search import factories as f
 
 
 def main(db_url, index_dir, engine, tag, n):
+    # SQLite: wait for the other writer's lock instead of failing at once.
+    options = {"connect_args": {"timeout": 30}} if db_url.startswith("sqlite") else {}
     app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": db_url,
                       "SEARCH_ENGINE": engine, "SEARCH_INDEX_DIR": index_dir,
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}},
+                      "SQLALCHEMY_ENGINE_OPTIONS": options,
                       "INSTANCE_PATH": index_dir + "-instance-" + tag})
     with app.app_context():
         ag = db.session.get(__import__("portal.register.models", fromlist=["Agency"]).Agency, 1)
