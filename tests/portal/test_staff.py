@@ -228,6 +228,14 @@ def test_dashboard_numbers_match_the_database(app, setup):
     taiyuan = next(r for r in region if r[0] == "140100")
     # Two tips against agencies in 太原, 40 practising agents: 50 per 1,000.
     assert taiyuan[2:] == ["2", "40", "50.0"]
+    # The indicator covers the last 12 months: a tip from last year no longer counts.
+    with app.app_context():
+        old = db.session.scalar(db.select(Tip).where(Tip.reference == setup["first"]))
+        old.created_at = old.created_at - dt.timedelta(days=400)
+        db.session.commit()
+    region = list(csv.reader(io.StringIO(
+        admin.get("/staff/dashboard/region.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert next(r for r in region if r[0] == "140100")[2:] == ["1", "40", "25.0"]
     bureau_csv = sa.get("/staff/dashboard/bureau.csv").get_data(as_text=True)
     assert "140100" in bureau_csv and "2" in bureau_csv
     assert sa.get("/staff/dashboard/nope.csv").status_code == 404
