@@ -34,6 +34,15 @@ def lang_url(lang: str) -> str:
         return f"?lang={lang}"
 
 
+# Punctuation written between translated pieces in templates, per language.
+PUNCTUATION = {
+    "zh": {"colon": "：", "lparen": "（", "rparen": "）", "enum": "、", "semi": "；",
+           "comma": "，"},
+    "en": {"colon": ": ", "lparen": " (", "rparen": ")", "enum": ", ", "semi": "; ",
+           "comma": ", "},
+}
+
+
 def init_app(app):
     app.after_request(add_vary)
 
@@ -45,6 +54,7 @@ def init_app(app):
             "lang_url": lang_url,
             "vocab": vocab,
             "languages": current_app.config["LANGUAGES"],
+            "punct": PUNCTUATION["zh" if str(get_locale()).startswith("zh") else "en"],
         }
 
     @app.template_filter("cn_datetime")
