@@ -145,13 +145,16 @@ class _Cleaner:
     def present(self, field) -> bool:
         return field in self.data
 
+    def _missing(self, field, required: bool, label: str) -> None:
+        """An empty value: an error when the field is required; the cleaned value is None."""
+        if required:
+            self.errors[field] = _("%(label)s不能为空", label=label)
+        self.out[field] = None
+
     def text(self, field, *, required=False, max_len=None, label=""):
         value = _text(self.raw(field))
         if value is None:
-            if required:
-                self.errors[field] = _("%(label)s不能为空", label=label)
-            self.out[field] = None
-            return None
+            return self._missing(field, required, label)
         if max_len and len(value) > max_len:
             self.errors[field] = _("%(label)s不能超过%(n)s个字", label=label, n=max_len)
         self.out[field] = value
@@ -160,10 +163,7 @@ class _Cleaner:
     def date(self, field, *, required=False, label=""):
         value = self.raw(field)
         if _blank(value):
-            if required:
-                self.errors[field] = _("%(label)s不能为空", label=label)
-            self.out[field] = None
-            return None
+            return self._missing(field, required, label)
         try:
             parsed = parse_date(value)
         except ValueError:
@@ -177,10 +177,7 @@ class _Cleaner:
     def choice(self, field, choices, *, required=True, label=""):
         value = _text(self.raw(field))
         if value is None:
-            if required:
-                self.errors[field] = _("%(label)s不能为空", label=label)
-            self.out[field] = None
-            return None
+            return self._missing(field, required, label)
         if isinstance(choices, dict):
             key = _label_or_key(value, choices)
             allowed = "、".join(str(v) for v in choices.values())
@@ -213,10 +210,7 @@ class _Cleaner:
     def integer(self, field, *, label="", required=False, minimum=0, maximum=None):
         value = self.raw(field)
         if _blank(value):
-            if required:
-                self.errors[field] = _("%(label)s不能为空", label=label)
-            self.out[field] = None
-            return None
+            return self._missing(field, required, label)
         try:
             number = int(value) if not isinstance(value, str) else int(value.strip())
             if isinstance(value, float) and not value.is_integer():
@@ -233,10 +227,7 @@ class _Cleaner:
     def uscc(self, field, *, required=True, label=""):
         value = self.raw(field)
         if _blank(value):
-            if required:
-                self.errors[field] = _("%(label)s不能为空", label=label)
-            self.out[field] = None
-            return None
+            return self._missing(field, required, label)
         try:
             code = normalise_uscc(value)
         except ValueError as exc:
