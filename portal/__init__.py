@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from flask import Flask, render_template
+from flask import Flask
 
 from .config import DEFAULT_SECRET_KEY, PROJECT_ROOT, Config
 
@@ -71,7 +71,9 @@ def create_app(config: Mapping | type | None = None) -> Flask:
     search.init_app(app)
     intake.init_app(app)
 
-    _register_error_pages(app)
+    from . import errors
+
+    errors.init_app(app)
     return app
 
 
@@ -97,20 +99,3 @@ def _refuse_insecure_production(app: Flask) -> None:
             "PORTAL_ENV=production needs PORTAL_SECRET_KEY set to a random value of at "
             "least 32 characters (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
         )
-
-
-def _register_error_pages(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
-
-    def render_error(code: int):
-        def handler(error):
-            return render_template(f"errors/{code}.html", error=error), code
-
-        return handler
-
-    for code in (400, 403, 404, 405, 413, 429, 500):
-        app.register_error_handler(code, render_error(code))
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return render_template("errors/csrf.html", error=error), 400

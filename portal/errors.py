@@ -1,0 +1,31 @@
+"""Error pages: one template, and the title and explanation of each error in one table."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+ERROR_MESSAGES = {
+    400: (_l("请求有误"), _l("提交的内容无法处理，请返回检查后重试。")),
+    403: (_l("无权访问"), _l("您没有访问此页面的权限。")),
+    404: (_l("页面不存在"), _l("您访问的页面不存在，可能地址有误或内容已被移除。")),
+    405: (_l("不支持的请求方式"), _l("此页面不接受这种请求方式。")),
+    413: (_l("提交的内容过大"),
+          _l("提交的文件或内容超过了大小限制（每个文件不超过 10 MB，最多 5 个）。请减少或压缩文件后重试。")),
+    429: (_l("请求过于频繁"), _l("您的操作过于频繁，请稍后再试。")),
+    500: (_l("系统错误"), _l("系统暂时出现问题，请稍后再试。您已提交成功的内容不会丢失。")),
+    "csrf": (_l("页面已过期"),
+             _l("为保护您的安全，表单需要有效的安全令牌。请返回上一页，刷新后重新提交。")),
+}
+
+
+def render_error(key, status: int):
+    title, message = ERROR_MESSAGES[key]
+    return render_template("errors/error.html", title=title, message=message), status
+
+
+def init_app(app) -> None:
+    for code in (key for key in ERROR_MESSAGES if isinstance(key, int)):
+        app.register_error_handler(code, lambda error, code=code: render_error(code, code))
+    app.register_error_handler(CSRFError, lambda error: render_error("csrf", 400))
