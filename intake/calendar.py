@@ -108,3 +108,48 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
         if working:
             count += 1
     return sign * count
+
+
+# -- the administrator's calendar days --------------------------------------------
+
+class CalendarError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def set_calendar_day(day, workday: bool, name: str | None = None):
+    """Declare ``day`` a holiday (workday=False) or a make-up working day (True); flushes."""
+    from flask_babel import gettext as _
+
+    from portal.extensions import db
+
+    from .models import Holiday
+
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day.strip())
+        except ValueError:
+            raise CalendarError({"day": _("请输入有效日期（如 2027-02-08）。")}) from None
+    if not isinstance(day, dt.date):
+        raise CalendarError({"day": _("请输入有效日期（如 2027-02-08）。")})
+    row = db.session.get(Holiday, day) or Holiday(day=day)
+    row.workday = bool(workday)
+    row.name = (name or "").strip()[:40] or None
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def remove_calendar_day(day: dt.date) -> None:
+    from flask_babel import gettext as _
+
+    from portal.extensions import db
+
+    from .models import Holiday
+
+    row = db.session.get(Holiday, day)
+    if row is None:
+        raise CalendarError({"day": _("该日期没有登记。")})
+    db.session.delete(row)
+    db.session.flush()

@@ -398,13 +398,7 @@ def transfer(tip: Tip, actor, to_bureau: Bureau, reason: str) -> TipEvent:
         raise TransitionError(_("请选择一个在用的承办部门。"), "to_bureau")
     if to_bureau.id == tip.bureau_id:
         raise TransitionError(_("举报已在该部门，无需移送。"), "to_bureau")
-    from_bureau = tip.bureau
-    _enter_queue(tip, to_bureau, _now())
-    event = _event(tip, spec.event, actor, from_bureau=from_bureau, to_bureau=to_bureau,
-                   public_text=_public(spec.public_text, bureau=to_bureau.name),
-                   internal_text=reason)
-    db.session.flush()
-    return event
+    return _move(tip, spec, actor, to_bureau, reason)
 
 
 def return_to_triage(tip: Tip, actor, reason: str) -> TipEvent:
@@ -414,10 +408,15 @@ def return_to_triage(tip: Tip, actor, reason: str) -> TipEvent:
     triage = _triage_bureau()
     if triage.id == tip.bureau_id:
         raise TransitionError(_("举报已在省局分送队列中。"), "reason")
+    return _move(tip, spec, actor, triage, reason)
+
+
+def _move(tip: Tip, spec, actor, to_bureau: Bureau, reason: str) -> TipEvent:
+    """Move the tip into another bureau's queue (its acceptance clock starts again there)."""
     from_bureau = tip.bureau
-    _enter_queue(tip, triage, _now())
-    event = _event(tip, spec.event, actor, from_bureau=from_bureau, to_bureau=triage,
-                   public_text=_public(spec.public_text, bureau=triage.name),
+    _enter_queue(tip, to_bureau, _now())
+    event = _event(tip, spec.event, actor, from_bureau=from_bureau, to_bureau=to_bureau,
+                   public_text=_public(spec.public_text, bureau=to_bureau.name),
                    internal_text=reason)
     db.session.flush()
     return event

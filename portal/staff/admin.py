@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from intake import calendar as work_calendar
 from intake import routing
 from intake.calendar import covered_by_chinese_calendar
 from intake.categories import CATEGORIES
@@ -21,7 +22,6 @@ from ..auth.models import ROLES, RoleSetting, StaffUser
 from ..extensions import db
 from ..register.models import Bureau
 from ..timeutil import today
-from . import services as staff_services
 from .common import bureaus_in_reach, parse_int
 from .views import bp
 
@@ -209,10 +209,10 @@ def holidays():
 @admin_required
 def holiday_add():
     try:
-        staff_services.set_calendar_day(request.form.get("day", ""),
+        work_calendar.set_calendar_day(request.form.get("day", ""),
                                         request.form.get("workday") == "1",
                                         request.form.get("name"))
-    except staff_services.CalendarError as exc:
+    except work_calendar.CalendarError as exc:
         db.session.rollback()
         return _holiday_page(exc.errors, request.form, 422)
     db.session.commit()
@@ -224,8 +224,8 @@ def holiday_add():
 @admin_required
 def holiday_delete(day):
     try:
-        staff_services.remove_calendar_day(dt.date.fromisoformat(day))
-    except (ValueError, staff_services.CalendarError):
+        work_calendar.remove_calendar_day(dt.date.fromisoformat(day))
+    except (ValueError, work_calendar.CalendarError):
         db.session.rollback()
         abort(404)
     db.session.commit()
