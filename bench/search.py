@@ -78,13 +78,13 @@ def query_set(seed=7):
                                  .limit(2000)).all()
     qs = []
     for _ in range(40):
-        name, uscc, licence = rnd.choice(agencies)
+        name, _uscc, _licence = rnd.choice(agencies)
         qs.append(("agency name", {"q": name}))
         qs.append(("name words", {"q": name[2:6]}))
     for name in rnd.sample(former, min(20, len(former))):
         qs.append(("former name", {"q": name}))
     for _ in range(15):
-        name, uscc, licence = rnd.choice(agencies)
+        _name, uscc, _licence = rnd.choice(agencies)
         qs.append(("identifier", {"q": uscc}))
     for number, _facts in rnd.sample(penalties, min(15, len(penalties))):
         qs.append(("identifier", {"q": number}))
@@ -157,8 +157,9 @@ def bench_engine(engine_name, db_url, tmp, repeat):
         out["page p95 ms"] = f"{pct(page_times, 95):.1f}"
         out["page p99 ms"] = f"{pct(page_times, 99):.1f}"
         # publish -> searchable
-        from portal.register.models import Agency, Penalty
         import sqlalchemy as sa
+
+        from portal.register.models import Agency, Penalty
 
         ag = db.session.scalar(sa.select(Agency).limit(1))
         lat = []

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import collections
+import itertools
+import multiprocessing
+import os
 import sys
 import time
 
@@ -13,9 +17,48 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 
 from . import get_engine, get_segmenter
-from .documents import analyse, iter_documents, load_documents
+from .documents import KINDS, MODEL_OF_KIND, analyse, iter_documents, load_documents
+from .text import segmenter
 
 search_cli = AppGroup("search", help="Search index: rebuild, check.")
+
+PARALLEL_MIN_ROWS = 20_000  # below this, analysing in worker processes is not worth starting them
+CHUNK = 500
+
+
+def _analyse_chunk(flavour: str, docs: list[dict]) -> list[dict]:
+    seg = segmenter(flavour)  # inherited from the parent through fork: already loaded
+    return [analyse(d, seg) for d in docs]
+
+
+def _row_count(session) -> int:
+    import sqlalchemy as sa
+
+    return sum(session.scalar(sa.select(sa.func.count()).select_from(MODEL_OF_KIND[k])) or 0
+               for k in KINDS)
+
+
+def analysed_documents(session, seg, processes: int | None = None):
+    """Every document, analysed; segmentation runs in worker processes when the
+    database is large (loading rows stays in this process, in order)."""
+    docs = iter_documents(session)
+    if processes is None:
+        processes = min(2, os.cpu_count() or 1) if _row_count(session) >= PARALLEL_MIN_ROWS else 1
+    if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (analyse(d, seg) for d in docs)
+        return
+    ctx = multiprocessing.get_context("fork")
+    window = processes * 3  # chunks in flight: bounded memory, workers never idle
+    with ctx.Pool(processes) as pool:
+        pending: collections.deque = collections.deque()
+        while True:
+            chunk = list(itertools.islice(docs, CHUNK))
+            if chunk:
+                pending.append(pool.apply_async(_analyse_chunk, (seg.flavour, chunk)))
+            while pending and (len(pending) >= window or not chunk):
+                yield from pending.popleft().get()
+            if not chunk:
+                break
 
 
 def rebuild(app=None) -> tuple[int, float]:
@@ -25,7 +68,7 @@ def rebuild(app=None) -> tuple[int, float]:
     seg = get_segmenter(app)
     started = time.perf_counter()
     with Session(db.engine) as session:
-        docs = (analyse(d, seg) for d in iter_documents(session))
+        docs = analysed_documents(session, seg)
 
         def reload_keys(keys):
             with Session(db.engine) as s2:

@@ -22,7 +22,14 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from portal.register.models import Agency, AgencyFormerName, CreditGrade, ListEntry, Penalty, SpotCheck
+from portal.register.models import (
+    Agency,
+    AgencyFormerName,
+    CreditGrade,
+    ListEntry,
+    Penalty,
+    SpotCheck,
+)
 
 from .documents import analyse, key_of, load_documents, make_key, record_keys_of_agency
 

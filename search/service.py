@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from portal import timeutil
@@ -27,7 +26,6 @@ from . import get_engine, get_segmenter
 from .documents import (
     KINDS,
     MODEL_OF_KIND,
-    RECORD_CLASSES,
     _options,
     display_texts,
     split_key,

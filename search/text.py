@@ -35,6 +35,8 @@ _CONTROL_RE = re.compile(
 )
 # CJK ideographs (basic + extension A + compatibility) form bigrams.
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Characters jieba's full mode cuts into dictionary words (its Han range).
+_FULL_MODE_WORD = re.compile(r"[\u4e00-\u9fd5]{2,}")
 # A "word character" run: CJK, letters or digits.
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
 
@@ -136,6 +138,12 @@ class Segmenter:
         """True if the dictionary has ``word`` (then indexing emitted it wherever it occurs)."""
         return self._known(word)
 
+    def indexed_everywhere(self, word: str) -> bool:
+        """True if :meth:`words` emits ``word`` wherever it occurs in a text: a
+        dictionary word of 2+ Han characters (full mode yields every one), so a
+        term query on it finds exactly the texts containing it as a substring."""
+        return bool(_FULL_MODE_WORD.fullmatch(word)) and self._known(word)
+
     def query_words(self, text: str) -> list[str]:
         """Precise-mode tokens of an already normalised query."""
         out: list[str] = []
@@ -219,6 +227,9 @@ class ParsedQuery:
                 rest.append(piece)
         self.phrases = phrases
         self.phrase_tokens = [bigrams(p) for p in phrases]
+        # A phrase that is one dictionary word is that word wherever it occurs:
+        # engines may match it as a word (cheaper than a phrase over bigrams).
+        self.phrase_words = [p if seg.indexed_everywhere(p) else None for p in phrases]
         plain = " ".join(rest)
         self.words = seg.query_words(plain) if plain.strip() else []
         # Each space-separated chunk must match: all its words (as indexed
@@ -226,6 +237,10 @@ class ParsedQuery:
         # as a substring.  The latter covers words the segmenter cut
         # differently in the document (single characters, unknown names).
         self.groups: list[tuple[list[tuple[str, list[str]]], list[str]]] = []
+        # Per group: True when every word is indexed wherever it occurs, so the
+        # words alone find every text holding the chunk (the chunk-as-substring
+        # alternative adds no match, only ranking).
+        self.covered: list[bool] = []
         for chunk in plain.split():
             words = seg.query_words(chunk)
             if words:
@@ -237,6 +252,7 @@ class ParsedQuery:
                      for w in words],
                     bigrams(chunk),
                 ))
+                self.covered.append(all(seg.indexed_everywhere(w) for w in words))
         # The unquoted text as one phrase, so that a phrase beats scattered words.
         whole = bigrams(plain)
         self.whole_bigrams = whole if len(self.words) > 1 else []

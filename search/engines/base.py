@@ -111,13 +111,12 @@ class Engine:
     def write_lock(self):
         """One writer at a time, across threads and processes."""
         os.makedirs(self.root, exist_ok=True)
-        with self._tlock:
-            with open(os.path.join(self.root, "write.lock"), "a+") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
+        with self._tlock, open(os.path.join(self.root, "write.lock"), "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _new_generation_name(self) -> str:
         return f"gen-{time.time_ns()}-{os.getpid()}"

@@ -9,6 +9,7 @@ by another process is visible on the next query.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -17,8 +18,10 @@ from tantivy import Filter, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, To
 
 from .base import FACETS, Engine, Filters, SearchRequest, SearchResult
 
+log = logging.getLogger(__name__)
 WRITER_HEAP = 50_000_000
-BULK_HEAP = 200_000_000
+BULK_HEAP = 600_000_000  # one indexing thread: ~250k documents per segment
+REGION_LEVELS = ("region0", "region1", "region2")
 
 
 def _schema():
@@ -32,10 +35,16 @@ def _schema():
         sb.add_text_field(name, tokenizer_name="ws", index_option="position")
     for name in ("name_exact", "former_exact", "ids"):
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
-    for name in ("region", "grade", "penalty_kinds", "active"):
+    # ``region`` holds the division code with its parents (filtering at any
+    # level); ``region0..2`` hold one level each, single-valued, for the facet:
+    # counting one level is much cheaper than counting every ancestor.
+    sb.add_text_field("region", tokenizer_name="raw", index_option="basic")
+    for name in (*REGION_LEVELS, "grade", "penalty_kinds", "active"):
         sb.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
+    # Dates are only ever compared and sorted on: column-only (fast) fields make
+    # range filters a cheap column scan instead of a union of posting lists.
     for name in ("date", "pub_from", "pub_to"):
-        sb.add_integer_field(name, indexed=True, fast=True)
+        sb.add_integer_field(name, indexed=False, fast=True)
     return sb.build()
 
 
@@ -60,6 +69,8 @@ def _document(doc: dict) -> tantivy.Document:
     for name in ("former_exact", "ids", "region", "penalty_kinds"):
         for value in doc[name]:
             d.add_text(name, value)
+    for name, code in zip(REGION_LEVELS, doc["region"], strict=False):
+        d.add_text(name, code)
     for name in ("date", "pub_from", "pub_to"):
         d.add_integer(name, int(doc[name]))
     return d
@@ -101,12 +112,20 @@ def _one_of(field: str, values) -> Query:
     return Query.term_set_query(SCHEMA, field, values)
 
 
-def _filter_clauses(f: Filters) -> list:
-    int_t = tantivy.FieldType.Integer
-    clauses = [
-        Query.range_query(SCHEMA, "pub_from", int_t, None, f.today),
-        Query.range_query(SCHEMA, "pub_to", int_t, f.today, None),
+_INT = tantivy.FieldType.Integer
+
+
+def _window_excluded(today: int) -> list:
+    """Documents outside their publication window today (few: excluded, not intersected)."""
+    return [
+        Query.range_query(SCHEMA, "pub_from", _INT, today + 1, None),
+        Query.range_query(SCHEMA, "pub_to", _INT, None, today - 1),
     ]
+
+
+def _filter_clauses(f: Filters) -> list:
+    int_t = _INT
+    clauses = []
     if f.kinds:
         clauses.append(_one_of("kind", f.kinds))
     if f.region:
@@ -127,7 +146,11 @@ def text_query(q, names_only: bool = False):
     if q.empty:
         return None
     must = []
-    for words, chunk in q.groups:
+    should = []
+    # With one chunk, the whole query as a phrase IS the chunk as a phrase:
+    # one phrase clause with the summed boosts scores the same, evaluated once.
+    whole_is_chunk = len(q.groups) == 1 and q.whole_bigrams == q.groups[0][1]
+    for (words, chunk), covered in zip(q.groups, q.covered, strict=True):
         each = []
         for word, bgs in words:
             options = [_term("name", word, 4.0), _term("former", word, 2.5)]
@@ -140,20 +163,29 @@ def text_query(q, names_only: bool = False):
             each.append(_any(options))
         alternatives = [_all(each)] if len(each) > 1 else each
         if chunk and len(words) > 1:
-            alternatives.append(_phrase("name_bg", chunk, 3.0))
+            name_boost, body_boost = (9.0, 3.0) if whole_is_chunk else (3.0, 1.0)
+            phrases = [_phrase("name_bg", chunk, name_boost)]
             if not names_only:
-                alternatives.append(_phrase("body_bg", chunk, 1.0))
+                phrases.append(_phrase("body_bg", chunk, body_boost))
+            # Words that are indexed wherever they occur already find every
+            # text holding the chunk: the phrase only ranks (checked on their matches).
+            (should if covered else alternatives).extend(phrases)
         must.append(_any(alternatives) if len(alternatives) > 1 else alternatives[0])
-    for tokens in q.phrase_tokens:
-        options = [_phrase("name_bg", tokens, 5.0)]
-        if not names_only:
-            options.append(_phrase("body_bg", tokens, 1.5))
+    for tokens, word in zip(q.phrase_tokens, q.phrase_words, strict=True):
+        if word:  # one dictionary word: indexed as a word wherever it occurs
+            options = [_term("name", word, 5.0), _term("former", word, 5.0)]
+            if not names_only:
+                options.append(_term("body", word, 1.5))
+        else:
+            options = [_phrase("name_bg", tokens, 5.0)]
+            if not names_only:
+                options.append(_phrase("body_bg", tokens, 1.5))
         must.append(_any(options))
     # Exact names and identifiers get a constant bonus larger than any text score.
-    should = [_const("name_exact", q.exact, 100.0), _const("former_exact", q.exact, 60.0)]
+    should += [_const("name_exact", q.exact, 100.0), _const("former_exact", q.exact, 60.0)]
     if q.identifier:
         should.append(_const("ids", q.identifier, 100.0))
-    if q.whole_bigrams:
+    if q.whole_bigrams and not whole_is_chunk:
         should.append(_phrase("name_bg", q.whole_bigrams, 6.0))
         if not names_only:
             should.append(_phrase("body_bg", q.whole_bigrams, 2.0))
@@ -166,6 +198,9 @@ def _full_query(scored, filters: Filters):
     clauses = [(Occur.Must, Query.const_score_query(c, 0.0)) for c in _filter_clauses(filters)]
     if scored is not None:
         clauses.append((Occur.Must, scored))
+    if not clauses:
+        clauses.append((Occur.Must, Query.all_query()))
+    clauses += [(Occur.MustNot, c) for c in _window_excluded(filters.today)]
     return Query.boolean_query(clauses)
 
 
@@ -194,7 +229,13 @@ class TantivyEngine(Engine):
         sig = (st.st_mtime_ns, st.st_size, st.st_ino)
         with self._open_lock:
             if name != self._gen or self._index is None:
-                self._index = _open(path)
+                try:
+                    self._index = _open(path)
+                except ValueError:
+                    # An index written by an older version (another schema):
+                    # nothing is found until `portal search rebuild` replaces it.
+                    log.exception("search: cannot open %s; run `portal search rebuild`", path)
+                    return None
                 self._gen = name
                 self._meta_sig = sig
             elif sig != self._meta_sig:
@@ -232,13 +273,20 @@ class TantivyEngine(Engine):
             # A facet whose own filter is set is counted without it.
             group = facet if filters.selects(facet) else ""
             groups.setdefault(group, []).append(facet)
+        # Regions: provinces, or the levels below the selected region.
+        region_fields = REGION_LEVELS[1:] if filters.region else REGION_LEVELS[:1]
         out: dict[str, dict[str, int]] = {}
         for group, facets in groups.items():
             f = filters.without(group) if group else filters
-            aggs = {name: {"terms": {"field": name, "size": 1000}} for name in facets}
+            aggs = {}
+            for name in facets:
+                for field_name in region_fields if name == "region" else (name,):
+                    aggs[field_name] = {"terms": {"field": field_name, "size": 1000}}
             res = searcher.aggregate(_full_query(scored, f), aggs)
             for name in facets:
-                out[name] = {b["key"]: b["doc_count"] for b in res[name]["buckets"]}
+                counts = out.setdefault(name, {})
+                for field_name in region_fields if name == "region" else (name,):
+                    counts.update((b["key"], b["doc_count"]) for b in res[field_name]["buckets"])
         return out
 
     def stamps(self) -> dict[str, str]:
@@ -281,7 +329,7 @@ class TantivyEngine(Engine):
 
     def _bulk_load(self, path: str, documents) -> int:
         index = _open(path, create=True)
-        writer = index.writer(BULK_HEAP, 0)
+        writer = index.writer(BULK_HEAP, 1)
         count = 0
         try:
             for doc in documents:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from stdnum.cn.uscc import calc_check_digit
 
 from portal.extensions import db
-from portal.register.models import (  # noqa: F401 - re-exported for tests
+from portal.register.models import (
     Agency,
     AgencyFormerName,
     Bureau,

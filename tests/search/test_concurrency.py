@@ -44,7 +44,7 @@ def test_two_processes_publishing_lose_nothing(app, app_config):
         for tag in ("甲", "乙")
     ]
     for p in procs:
-        out, err = p.communicate(timeout=300)
+        _out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err.decode()
         assert b"indexing" not in err, err.decode()
     with app.app_context():

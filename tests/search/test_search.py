@@ -120,6 +120,18 @@ def test_quoted_phrase_matches_only_exact_sequence(register):
     assert len(keys_for('"代理师未落实签名"')) == 2
 
 
+def test_quoted_dictionary_word_finds_it_inside_longer_words(register):
+    # 专利代理 sits inside 专利代理事务所 / 专利代理师 / 无资质专利代理: all found.
+    keys = set(keys_for('"专利代理"'))
+    assert {f"agency:{register[n].id}" for n in ("jinyang", "branch", "pujiang")} <= keys
+    # 签名 inside 签名责任制 (one word to jieba) and on its own in 签名混乱
+    assert sorted(k.split(":")[0] for k in keys_for('"签名"')) == ["penalty", "penalty",
+                                                                  "spot_check"]
+    # a dictionary word as a phrase finds what the same text as bigrams finds
+    assert set(keys_for('"签名责任制"')) == set(keys_for('"名责任"'))
+    assert len(keys_for('"签名责任制"')) == 2
+
+
 def test_identifiers_redirect(register, client, monkeypatch):
     monkeypatch.setattr(service, "url_of", lambda obj: f"/x/{type(obj).__name__}/{obj.id}")
     jinyang = register["jinyang"]
@@ -367,6 +379,21 @@ def test_check_reports_drift_and_rebuild_repairs_it(register, runner):
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["search", "check"]).exit_code == 0
     assert len(keys_for("批量导入的抽查")) == 1
+
+
+def test_parallel_analysis_gives_the_same_documents(register):
+    from sqlalchemy.orm import Session
+
+    from search import get_segmenter
+    from search.cli import analysed_documents
+
+    seg = get_segmenter()
+    with Session(db.engine) as session:
+        serial = list(analysed_documents(session, seg, processes=1))
+    with Session(db.engine) as session:
+        parallel = list(analysed_documents(session, seg, processes=2))
+    assert len(serial) == 13
+    assert parallel == serial
 
 
 def test_indexing_failure_never_fails_the_commit(register, monkeypatch, caplog):

@@ -47,6 +47,26 @@ def test_search_mode_emits_sub_words(seg):
     assert {"专利", "代理", "事务所"} <= set(words)
 
 
+def test_dictionary_words_are_indexed_wherever_they_occur(seg):
+    # Queries match such words as words instead of phrases over bigrams: that is
+    # only exact if indexing emits the word inside any other segmentation.
+    text = normalise("该机构的专利代理师未落实签名责任制，非专利代理业务；专利代理事务所")
+    emitted = set(seg.words(text))
+    candidates = {text[i:j] for i in range(len(text)) for j in range(i + 2, len(text) + 1)}
+    everywhere = {w for w in candidates if seg.indexed_everywhere(w)}
+    assert {"专利代理", "代理师", "签名责任制", "事务所"} <= everywhere
+    assert everywhere <= emitted
+    assert not seg.indexed_everywhere("专")  # one character: not cut in full mode
+    assert not seg.indexed_everywhere("a股")
+    assert not seg.indexed_everywhere("利代")  # not a dictionary word
+
+
+def test_quoted_dictionary_word_is_marked_as_a_word(seg):
+    q = ParsedQuery('"专利代理" "代理师未落实签名"', seg)
+    assert q.phrases == ["专利代理", "代理师未落实签名"]
+    assert q.phrase_words == ["专利代理", None]
+
+
 def test_bigrams_are_consecutive_and_stop_at_punctuation():
     assert bigrams("专利代理") == ["专利", "利代", "代理"]
     assert bigrams("a级(机构)") == ["a", "级", "机构"]
