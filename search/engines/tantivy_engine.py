@@ -41,10 +41,13 @@ def _schema():
     sb.add_text_field("region", tokenizer_name="raw", index_option="basic")
     for name in (*REGION_LEVELS, "grade", "penalty_kinds", "active"):
         sb.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
-    # Dates are only ever compared and sorted on: column-only (fast) fields make
-    # range filters a cheap column scan instead of a union of posting lists.
-    for name in ("date", "pub_from", "pub_to"):
-        sb.add_integer_field(name, indexed=False, fast=True)
+    # ``date`` is sorted on and filtered by ranges the visitor picks: a column
+    # (fast field).  The publication window is only ever used to EXCLUDE the
+    # few documents outside it today: indexed, so that exclusion reads just
+    # their posting lists (a column range would scan the whole column).
+    sb.add_integer_field("date", indexed=False, fast=True)
+    for name in ("pub_from", "pub_to"):
+        sb.add_integer_field(name, indexed=True, fast=False)
     return sb.build()
 
 
@@ -115,12 +118,13 @@ def _one_of(field: str, values) -> Query:
 _INT = tantivy.FieldType.Integer
 
 
-def _window_excluded(today: int) -> list:
-    """Documents outside their publication window today (few: excluded, not intersected)."""
-    return [
+def _window_excluded(today: int):
+    """Documents outside their publication window today: few, so the query
+    excludes them (one union) instead of intersecting with two ranges."""
+    return _any([
         Query.range_query(SCHEMA, "pub_from", _INT, today + 1, None),
         Query.range_query(SCHEMA, "pub_to", _INT, None, today - 1),
-    ]
+    ])
 
 
 def _filter_clauses(f: Filters) -> list:
@@ -200,7 +204,7 @@ def _full_query(scored, filters: Filters):
         clauses.append((Occur.Must, scored))
     if not clauses:
         clauses.append((Occur.Must, Query.all_query()))
-    clauses += [(Occur.MustNot, c) for c in _window_excluded(filters.today)]
+    clauses.append((Occur.MustNot, _window_excluded(filters.today)))
     return Query.boolean_query(clauses)
 
 
@@ -214,6 +218,7 @@ class TantivyEngine(Engine):
         self._gen: str | None = None
         self._index: tantivy.Index | None = None
         self._meta_sig = None
+        self._unusable: str | None = None  # a generation that failed to open (logged once)
 
     # -- reading ---------------------------------------------------------------
     def _reader(self) -> tantivy.Index | None:
@@ -228,6 +233,8 @@ class TantivyEngine(Engine):
             return None
         sig = (st.st_mtime_ns, st.st_size, st.st_ino)
         with self._open_lock:
+            if name == self._unusable:
+                return None
             if name != self._gen or self._index is None:
                 try:
                     self._index = _open(path)
@@ -235,6 +242,7 @@ class TantivyEngine(Engine):
                     # An index written by an older version (another schema):
                     # nothing is found until `portal search rebuild` replaces it.
                     log.exception("search: cannot open %s; run `portal search rebuild`", path)
+                    self._unusable = name
                     return None
                 self._gen = name
                 self._meta_sig = sig
