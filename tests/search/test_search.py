@@ -385,13 +385,14 @@ def test_parallel_analysis_gives_the_same_documents(register):
     from sqlalchemy.orm import Session
 
     from search import get_segmenter
-    from search.cli import analysed_documents
+    from search.cli import analysed_documents, analysis_pool
 
     seg = get_segmenter()
-    with Session(db.engine) as session:
-        serial = list(analysed_documents(session, seg, processes=1))
-    with Session(db.engine) as session:
-        parallel = list(analysed_documents(session, seg, processes=2))
+    with Session(db.engine) as session, analysis_pool(session, processes=1) as pool:
+        assert pool is None
+        serial = list(analysed_documents(session, seg, pool))
+    with Session(db.engine) as session, analysis_pool(session, processes=2) as pool:
+        parallel = list(analysed_documents(session, seg, pool))
     assert len(serial) == 13
     assert parallel == serial
 
@@ -410,6 +411,31 @@ def test_indexing_failure_never_fails_the_commit(register, monkeypatch, caplog):
     monkeypatch.undo()
     monkeypatch.setattr(timeutil, "today", lambda: TODAY)
     assert check()["missing"] == [f"penalty:{p.id}"]
+
+
+def test_index_of_an_older_schema_answers_empty_until_rebuilt(register, client, runner,
+                                                               engine_name, caplog):
+    if engine_name != "tantivy":
+        pytest.skip("tantivy keeps its schema in the index")
+    import os
+
+    import tantivy
+
+    from search import get_engine
+
+    engine = get_engine()
+    old = engine.gen_path("gen-0-old")
+    os.makedirs(old)
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("key", stored=True)
+    tantivy.Index(sb.build(), path=old)
+    engine._point_to("gen-0-old")
+    for _ in range(3):  # a normal page, every time; the failure is logged once
+        html = search_page(client, q="晋阳")
+        assert result_count(html) == 0
+    assert caplog.text.count("portal search rebuild") == 1
+    assert runner.invoke(args=["search", "rebuild"]).exit_code == 0
+    assert result_count(search_page(client, q="晋阳")) > 0
 
 
 def test_engine_none(app_config, tmp_path):
