@@ -77,6 +77,9 @@ class SearchRequest:
 class SearchResult:
     keys: list[str]
     total: int
+    # facet -> value -> count.  "region" must hold at least the provinces (no
+    # region selected) or the divisions below the selected one; an engine may
+    # return other levels too (the service keeps only the level it shows).
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
