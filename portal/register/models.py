@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -136,7 +137,9 @@ class PublicRecord:
     authority: Mapped[str] = mapped_column(String(120))  # issuing authority, as published
     published_on: Mapped[dt.date] = mapped_column(Date, index=True)
     publication_ends_on: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), default="published", index=True)
+    # No single-column index on status: it has three values (nearly all "published"),
+    # and without statistics SQLite would pick it over the agency/date indexes.
+    status: Mapped[str] = mapped_column(String(12), default="published")
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -252,7 +255,9 @@ class CreditGrade(PublicRecord, db.Model):
     """专利代理信用评价: stored as published, never computed."""
 
     __tablename__ = "credit_grade"
-    __table_args__ = (UniqueConstraint("agency_id", "period"),)
+    __table_args__ = (UniqueConstraint("agency_id", "period"),
+                      # directory filter "current grade = X": the grade's rows, then their agencies
+                      Index("ix_credit_grade_grade_agency", "grade", "agency_id"))
     KIND = "credit_grade"
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)

@@ -7,19 +7,26 @@ Filters parse request args into SQLAlchemy conditions; the one definition of the
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from math import ceil
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, String, and_, event, func, null, or_, select, type_coerce
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..extensions import db
 from ..timeutil import today as today_cn
 from . import vocab
+from .columns import COLUMNS
 from .models import (
     RECORD_MODELS,
     Agency,
+    AgencyFormerName,
     Bureau,
     CreditGrade,
     Division,
@@ -71,8 +78,13 @@ def page_number(args) -> int:
         return 1
 
 
-def paginate(query, page: int, per_page: int = PER_PAGE) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def paginate(query, page: int, per_page: int = PER_PAGE, total: int | None = None) -> Page:
+    """One page of ``query``; ``total`` may be passed when it is already known (cached counts)."""
+    if total is None:
+        # count(*) over the same FROM/WHERE (no joins here multiply rows), not over a
+        # subquery of every selected column.
+        total = db.session.scalar(query.with_only_columns(func.count(), maintain_column_froms=True)
+                                  .order_by(None))
     pages = max(1, ceil(total / per_page))
     page = min(page, pages)
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
@@ -88,10 +100,12 @@ def region_condition(column, code: str | None):
     division = db.session.get(Division, code)
     if division is None:
         return None
+    # Division codes are six digits: a prefix range uses the index on both SQLite and
+    # PostgreSQL (LIKE 'xx%' does not, with SQLite's case-insensitive LIKE or a non-C collation).
     if division.level == "province":
-        return column.like(code[:2] + "%")
+        return column.between(code[:2] + "0000", code[:2] + "9999")
     if division.level == "city":
-        return column.like(code[:4] + "%")
+        return column.between(code[:4] + "00", code[:4] + "99")
     return column == code
 
 
@@ -115,14 +129,26 @@ def region_options() -> list[tuple[str, str, int]]:
 
 # -- current grade -------------------------------------------------------------
 
-def latest_grade_subquery(on: dt.date | None = None):
-    """(agency_id, grade, period) of each agency's latest public credit grade."""
-    latest = (select(CreditGrade.agency_id, func.max(CreditGrade.period).label("period"))
-              .where(CreditGrade.public_filter(on)).group_by(CreditGrade.agency_id).subquery())
-    return (select(CreditGrade.agency_id, CreditGrade.grade, CreditGrade.period)
-            .join(latest, and_(latest.c.agency_id == CreditGrade.agency_id,
-                               latest.c.period == CreditGrade.period))
-            .where(CreditGrade.public_filter(on)).subquery())
+# An agency's current grade is its public credit grade with the latest period
+# ((agency_id, period) is unique).  Both helpers below are correlated on agency_id
+# so they use the (agency_id, period) index instead of grouping the whole table.
+
+def _later_public_grade(grade):
+    """EXISTS a public grade of the same agency with a later period than ``grade``."""
+    later = aliased(CreditGrade)
+    return (select(later.id).where(later.agency_id == grade.agency_id,
+                                   later.period > grade.period, later.public_filter())
+            .exists())
+
+
+def current_grade_condition(grade_value: str | None):
+    """Condition on Agency: its current grade is ``grade_value``; None means it has no public grade."""
+    if grade_value is None:
+        return ~select(CreditGrade.id).where(CreditGrade.agency_id == Agency.id,
+                                             CreditGrade.public_filter()).exists()
+    return Agency.id.in_(select(CreditGrade.agency_id).where(
+        CreditGrade.grade == grade_value, CreditGrade.public_filter(),
+        ~_later_public_grade(CreditGrade)))
 
 
 def current_grade(agency: Agency) -> CreditGrade | None:
@@ -132,12 +158,19 @@ def current_grade(agency: Agency) -> CreditGrade | None:
 
 
 def current_grades(agency_ids) -> dict[int, str]:
+    """agency id -> current grade, for a page of agencies.
+
+    One correlated "latest period first, LIMIT 1" lookup per agency, which walks the
+    (agency_id, period) unique index (an IN list over credit_grade lets SQLite prefer
+    the status index and read the whole table).
+    """
     if not agency_ids:
         return {}
-    sub = latest_grade_subquery()
-    rows = db.session.execute(select(sub.c.agency_id, sub.c.grade)
-                              .where(sub.c.agency_id.in_(list(agency_ids))))
-    return dict(rows.all())
+    latest = (select(CreditGrade.grade)
+              .where(CreditGrade.agency_id == Agency.id, CreditGrade.public_filter())
+              .order_by(CreditGrade.period.desc()).limit(1).scalar_subquery())
+    rows = db.session.execute(select(Agency.id, latest).where(Agency.id.in_(list(agency_ids))))
+    return {agency_id: grade for agency_id, grade in rows if grade is not None}
 
 
 # -- agency directory ----------------------------------------------------------
@@ -167,11 +200,7 @@ def directory_query(filters: dict):
         q = q.where(Agency.status == filters["status"])
     grade = filters.get("grade")
     if grade:
-        sub = latest_grade_subquery()
-        if grade == "none":
-            q = q.where(Agency.id.not_in(select(sub.c.agency_id)))
-        else:
-            q = q.where(Agency.id.in_(select(sub.c.agency_id).where(sub.c.grade == grade)))
+        q = q.where(current_grade_condition(None if grade == "none" else grade))
     return q.order_by(Agency.name, Agency.id)
 
 
@@ -255,6 +284,12 @@ def record_query(kind: str, filters: dict | None = None):
     return q.order_by(date_col.desc(), model.id.desc())
 
 
+def record_page(kind: str, filters: dict, page: int) -> Page:
+    """A page of public records; the unfiltered total is the (cached) public count."""
+    total = None if any(filters.values()) else home_counts()[kind]
+    return paginate(record_query(kind, filters), page, total=total)
+
+
 def agency_records(agency: Agency) -> dict[str, list]:
     """Public records of each kind for an agency, newest first."""
     out = {}
@@ -303,7 +338,22 @@ def agency_summary(agency: Agency, records: dict[str, list], on: dt.date | None 
     return lines
 
 
-def home_counts() -> dict[str, int]:
+# -- counts (home page, open data, unfiltered list totals) ----------------------
+#
+# These counts are derived data (count(*) of the tables under the publication
+# rule), not a second source of truth.  Counting 600k+ records on every home page
+# view is the slowest part of that page, so each application object keeps them
+# for at most COUNTS_TTL seconds, keyed by today's date (the publication window
+# moves at midnight).  Any change to agencies or records made in this process
+# (ORM flush or bulk DML through a session) bumps a generation number that makes
+# the cached counts stale at once; other processes see a change within COUNTS_TTL.
+
+COUNTS_TTL = 60.0
+_COUNTED = (Agency, *RECORD_MODELS.values())
+_generation = 0
+
+
+def _compute_counts() -> dict[str, int]:
     counts = {"agencies": db.session.scalar(select(func.count()).select_from(Agency))}
     for kind, model in RECORD_MODELS.items():
         counts[kind] = db.session.scalar(select(func.count()).select_from(model)
@@ -311,12 +361,43 @@ def home_counts() -> dict[str, int]:
     return counts
 
 
+def home_counts() -> dict[str, int]:
+    """Number of agencies and of public records of each kind (cached, see above)."""
+    cache = current_app.extensions.setdefault("register_counts", {})
+    now, day = time.monotonic(), today_cn()
+    hit = cache.get("counts")
+    if hit is None or hit[0] != day or hit[1] != _generation or now - hit[2] > COUNTS_TTL:
+        generation = _generation
+        hit = (day, generation, now, _compute_counts())
+        cache["counts"] = hit
+    return dict(hit[3])
+
+
+def forget_counts() -> None:
+    """Make every cached count stale (called after changes to agencies or records)."""
+    global _generation
+    _generation += 1
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_counts_after_flush(session, _flush_context) -> None:
+    if any(isinstance(obj, _COUNTED) for obj in (*session.new, *session.dirty, *session.deleted)):
+        forget_counts()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_counts_after_dml(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        forget_counts()
+
+
 def latest_publications(limit: int = 10) -> list:
     items = []
     for model in RECORD_MODELS.values():
-        items.extend(db.session.scalars(select(model).where(model.public_filter())
-                                        .order_by(model.published_on.desc(), model.id.desc())
-                                        .limit(limit)))
+        q = (select(model).where(model.public_filter())
+             .order_by(model.published_on.desc(), model.id.desc()).limit(limit)
+             .options(joinedload(model.agency)))  # the page names each record's agency
+        items.extend(db.session.scalars(q))
     items.sort(key=lambda r: (r.published_on, r.id), reverse=True)
     return items[:limit]
 
@@ -329,3 +410,97 @@ def bureau_tree() -> list[Bureau]:
 def agency_counts_by_bureau() -> dict[int, int]:
     rows = db.session.execute(select(Agency.bureau_id, func.count()).group_by(Agency.bureau_id))
     return dict(rows.all())
+
+
+# -- open-data export ------------------------------------------------------------
+
+EXPORT_BATCH = 2000
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _export_column(model, field: str):
+    """The selectable for one export field (dates as text: SQLite stores ISO strings)."""
+    col = getattr(model, field)
+    if isinstance(col.type, Date):
+        # Skip the driver/ORM date parsing: SQLite hands back the stored ISO text as is,
+        # PostgreSQL hands back a date, which _cell() formats the same way.
+        return type_coerce(col, String)
+    return col
+
+
+def export_rows(kind: str) -> Iterator[list[str]]:
+    """Rows of the open-data CSV of ``kind`` (public records only), in ``COLUMNS[kind]`` order.
+
+    Streams plain column tuples in batches (server-side cursor where the driver has
+    one) instead of ORM objects; the output is the import format, so a download
+    re-imports unchanged.
+    """
+    cols = COLUMNS[kind]
+    if kind == "agency":
+        yield from _export_agencies(cols)
+        return
+    model = RECORD_MODELS[kind]
+    labels = {"list_kind": {k: str(v) for k, v in vocab.LIST_KINDS.items()}}
+    selected, mappers = [], []
+    for col in cols:
+        if col.field == "agency_uscc":
+            selected.append(Agency.uscc)
+        elif col.field == "agency_name":
+            selected.append(Agency.name)
+        else:
+            selected.append(_export_column(model, col.field))
+        mappers.append(labels.get(col.field))
+    query = (select(*selected).select_from(model)
+             .outerjoin(Agency, Agency.id == model.agency_id)
+             .where(model.public_filter()).order_by(model.id))
+    result = db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
+    for row in result:
+        yield [_cell(v) if m is None else m.get(v, v) for v, m in zip(row, mappers, strict=True)]
+
+
+def _export_agencies(cols) -> Iterator[list[str]]:
+    labels = {"kind": {k: str(v) for k, v in vocab.AGENCY_KINDS.items()},
+              "status": {k: str(v) for k, v in vocab.AGENCY_STATUSES.items()}}
+    selected = [Agency.id]
+    for col in cols:
+        if col.field == "bureau_code":
+            selected.append(Bureau.code)
+        elif col.field == "former_names":
+            selected.append(null())  # filled from the batch query below
+        else:
+            selected.append(_export_column(Agency, col.field))
+    fields = [c.field for c in cols]
+    query = (select(*selected).select_from(Agency).outerjoin(Bureau, Bureau.id == Agency.bureau_id)
+             .order_by(Agency.id))
+    result = db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
+    for batch in result.partitions():
+        former: dict[int, list[str]] = {}
+        for agency_id, name in db.session.execute(
+                select(AgencyFormerName.agency_id, AgencyFormerName.name)
+                .where(AgencyFormerName.agency_id.between(batch[0][0], batch[-1][0]))
+                .order_by(AgencyFormerName.agency_id, AgencyFormerName.until,
+                          AgencyFormerName.id)):
+            former.setdefault(agency_id, []).append(name)
+        for row in batch:
+            out = []
+            for field, value in zip(fields, row[1:], strict=True):
+                if field == "former_names":
+                    out.append("；".join(former.get(row[0], ())))
+                elif field == "branches":
+                    out.append("；".join((value or "").splitlines()))
+                elif field in labels:
+                    out.append(str(labels[field][value]))
+                else:
+                    out.append(_cell(value))
+            yield out

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..htmx import is_partial
 from ..timeutil import today as today_cn
-from . import queries, vocab
+from . import queries
 from .columns import COLUMNS, DOWNLOAD_TO_KIND, KIND_TO_DOWNLOAD
 from .models import RECORD_MODELS, Agency, Penalty
 
@@ -53,7 +51,7 @@ def agency(uscc):
 
 def _record_list(kind: str):
     filters = queries.record_filters(kind, request.args)
-    page = queries.paginate(queries.record_query(kind, filters), queries.page_number(request.args))
+    page = queries.record_page(kind, filters, queries.page_number(request.args))
     template = "records/_record_results.html" if is_partial() else "records/record_list.html"
     return render_template(template, kind=kind, filters=filters, page=page,
                            endpoint=LIST_ENDPOINTS[kind], regions=queries.region_options())
@@ -124,66 +122,20 @@ def open_data():
                            columns=COLUMNS, downloads=KIND_TO_DOWNLOAD)
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def export_row(kind: str, obj) -> list[str]:
-    """One CSV row in the column order of ``COLUMNS[kind]`` (re-importable)."""
-    out = []
-    for col in COLUMNS[kind]:
-        f = col.field
-        if kind == "agency" and f == "kind":
-            value = vocab.AGENCY_KINDS[obj.kind]
-        elif kind == "agency" and f == "status":
-            value = vocab.AGENCY_STATUSES[obj.status]
-        elif f == "former_names":
-            value = "；".join(n.name for n in obj.former_names)
-        elif f == "branches":
-            value = "；".join((obj.branches or "").splitlines())
-        elif f == "bureau_code":
-            value = obj.bureau.code if obj.bureau else ""
-        elif f == "agency_uscc":
-            value = obj.agency.uscc if obj.agency else ""
-        elif f == "agency_name":
-            value = obj.agency.name if obj.agency else ""
-        elif f == "list_kind":
-            value = vocab.LIST_KINDS[obj.list_kind]
-        else:
-            value = getattr(obj, f)
-        out.append(_cell(value))
-    return out
-
-
 @bp.get("/data/<kind>.csv")
 def download(kind):
     model_kind = DOWNLOAD_TO_KIND.get(kind)
     if model_kind is None:
         abort(404)
-    if model_kind == "agency":
-        query = (select(Agency).options(selectinload(Agency.former_names),
-                                        selectinload(Agency.bureau)).order_by(Agency.id))
-    else:
-        model = RECORD_MODELS[model_kind]
-        query = select(model).where(model.public_filter()).order_by(model.id)
-        if hasattr(model, "agency"):
-            query = query.options(selectinload(model.agency))
 
     def generate():
         buf = io.StringIO()
         writer = csv.writer(buf)
         buf.write("\ufeff")
         writer.writerow([c.header for c in COLUMNS[model_kind]])
-        result = db.session.scalars(query.execution_options(yield_per=1000))
-        for n, obj in enumerate(result, 1):
-            writer.writerow(export_row(model_kind, obj))
-            if n % 500 == 0:
+        for n, row in enumerate(queries.export_rows(model_kind), 1):
+            writer.writerow(row)
+            if n % 1000 == 0:
                 yield buf.getvalue()
                 buf.seek(0)
                 buf.truncate()

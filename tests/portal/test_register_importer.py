@@ -200,7 +200,7 @@ def test_penalty_links_agency_or_keeps_unregistered_party(app_ctx):
 
 
 def test_read_table_tab_separated(app_ctx):
-    rows = read_table(io.BytesIO("a\tb\n1\t2\n".encode()), "x.csv")
+    rows = read_table(io.BytesIO(b"a\tb\n1\t2\n"), "x.csv")
     assert rows == [["a", "b"], ["1", "2"]]
 
 
