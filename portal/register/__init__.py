@@ -2,8 +2,11 @@
 
 
 def init_app(app):
-    from . import models  # noqa: F401  (register the tables)
-    from . import cli, views
+    from . import (
+        cli,
+        models,  # noqa: F401  (register the tables)
+        views,
+    )
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.demo_command)

@@ -15,10 +15,10 @@ from flask.cli import with_appcontext
 @click.option("--seed", default=None, type=int, help="Random seed (default 20261121).")
 @with_appcontext
 def demo_command(agencies, seed):
+    from flask import current_app
+
     from ..extensions import db
     from .demo import DEFAULT_SEED, build_demo, has_real_agencies
-
-    from flask import current_app
 
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("生产环境（PORTAL_ENV=production）不允许加载演示数据和演示账号。")

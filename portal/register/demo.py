@@ -16,7 +16,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from stdnum.cn.uscc import calc_check_digit
 
 from ..extensions import db
@@ -104,57 +104,57 @@ ISSUES = ("委托合同内容不规范", "未按规定公示收费标准", "代�
           "业务档案保存不完整", "对外宣传用语不规范")
 
 PENALTY_TEMPLATES = {
-    "代理非正常专利申请": dict(
-        facts=("经查，当事人于{a}至{b}期间，代理提交非正常专利申请共计{n}件，涉及委托人{m}家，"
+    "代理非正常专利申请": {
+        "facts": ("经查，当事人于{a}至{b}期间，代理提交非正常专利申请共计{n}件，涉及委托人{m}家，"
                "上述申请已被国家知识产权局认定为非正常专利申请。当事人未履行对委托事项的审查义务，"
                "疏于管理，造成严重后果。"),
-        violated="《规范申请专利行为的规定》第三条和《专利代理条例》第二十五条第一款第（五）项",
-        basis="依据《专利代理条例》第二十五条第一款、《规范申请专利行为的规定》第十二条",
-        kinds=(("警告", "罚款"), ("警告", "罚款", "责令停止承接新的专利代理业务"),
+        "violated": "《规范申请专利行为的规定》第三条和《专利代理条例》第二十五条第一款第（五）项",
+        "basis": "依据《专利代理条例》第二十五条第一款、《规范申请专利行为的规定》第十二条",
+        "kinds": (("警告", "罚款"), ("警告", "罚款", "责令停止承接新的专利代理业务"),
                ("警告",), ("通报批评",)),
-        ip=True),
-    "无资质专利代理": dict(
-        facts=("经查，当事人未取得专利代理机构执业许可证，自{a}起以“专利申请服务”名义对外承接专利代理业务，"
+        "ip": True},
+    "无资质专利代理": {
+        "facts": ("经查，当事人未取得专利代理机构执业许可证，自{a}起以“专利申请服务”名义对外承接专利代理业务，"
                "截至{b}共代理提交专利申请{n}件，收取服务费用合计人民币{income}元。"),
-        violated="《专利代理条例》第九条",
-        basis="依据《专利代理条例》第二十七条",
-        kinds=(("没收违法所得", "罚款"),),
-        ip=True),
-    "出租、出借专利代理资质": dict(
-        facts=("经查，当事人于{a}至{b}期间，允许他人以其名义承接专利代理业务，涉及专利申请{n}件，"
+        "violated": "《专利代理条例》第九条",
+        "basis": "依据《专利代理条例》第二十七条",
+        "kinds": (("没收违法所得", "罚款"),),
+        "ip": True},
+    "出租、出借专利代理资质": {
+        "facts": ("经查，当事人于{a}至{b}期间，允许他人以其名义承接专利代理业务，涉及专利申请{n}件，"
                "收取“挂靠费”人民币{income}元。"),
-        violated="《专利代理条例》第二十五条第一款",
-        basis="依据《专利代理条例》第二十五条第一款",
-        kinds=(("警告", "罚款", "责令停止承接新的专利代理业务"), ("吊销执业许可证",)),
-        ip=True),
-    "商标代理违法": dict(
-        facts=("经查，当事人于{a}至{b}期间，明知委托人申请注册的商标属于不以使用为目的的恶意商标注册申请，"
+        "violated": "《专利代理条例》第二十五条第一款",
+        "basis": "依据《专利代理条例》第二十五条第一款",
+        "kinds": (("警告", "罚款", "责令停止承接新的专利代理业务"), ("吊销执业许可证",)),
+        "ip": True},
+    "商标代理违法": {
+        "facts": ("经查，当事人于{a}至{b}期间，明知委托人申请注册的商标属于不以使用为目的的恶意商标注册申请，"
                "仍接受委托代理提交商标注册申请{n}件。"),
-        violated="《商标法》第十九条第三款",
-        basis="依据《商标法》第六十八条第一款、《商标代理监督管理规定》第三十九条",
-        kinds=(("警告", "罚款"), ("罚款",), ("通报批评",)),
-        ip=False),
-    "以不正当手段招揽业务": dict(
-        facts=("经查，当事人于{a}至{b}期间，在互联网搜索引擎投放广告，冒用官方名义，使用“官方指定”“内部快速授权渠道”"
+        "violated": "《商标法》第十九条第三款",
+        "basis": "依据《商标法》第六十八条第一款、《商标代理监督管理规定》第三十九条",
+        "kinds": (("警告", "罚款"), ("罚款",), ("通报批评",)),
+        "ip": False},
+    "以不正当手段招揽业务": {
+        "facts": ("经查，当事人于{a}至{b}期间，在互联网搜索引擎投放广告，冒用官方名义，使用“官方指定”“内部快速授权渠道”"
                "等用语招揽专利、商标代理业务，共获得委托{n}件。"),
-        violated="《专利代理条例》第二十三条和《商标代理监督管理规定》第十四条",
-        basis="依据《专利代理条例》第二十五条第一款、《商标代理监督管理规定》第三十九条",
-        kinds=(("警告", "罚款"), ("罚款",)),
-        ip=False),
-    "虚假宣传": dict(
-        facts=("经查，当事人在其网站及宣传资料中宣称“授权率百分之百”“不授权全额退款”等，"
+        "violated": "《专利代理条例》第二十三条和《商标代理监督管理规定》第十四条",
+        "basis": "依据《专利代理条例》第二十五条第一款、《商标代理监督管理规定》第三十九条",
+        "kinds": (("警告", "罚款"), ("罚款",)),
+        "ip": False},
+    "虚假宣传": {
+        "facts": ("经查，当事人在其网站及宣传资料中宣称“授权率百分之百”“不授权全额退款”等，"
                "与实际情况不符，{a}至{b}期间据此签订代理合同{n}份。"),
-        violated="《中华人民共和国反不正当竞争法》第八条第一款",
-        basis="依据《中华人民共和国反不正当竞争法》第二十条第一款",
-        kinds=(("罚款",), ("警告", "罚款")),
-        ip=False),
-    "代理师未落实签名责任制": dict(
-        facts=("经查，当事人于{a}至{b}期间代理提交的专利申请中，有{n}件申请文件未由承办的专利代理师签名，"
+        "violated": "《中华人民共和国反不正当竞争法》第八条第一款",
+        "basis": "依据《中华人民共和国反不正当竞争法》第二十条第一款",
+        "kinds": (("罚款",), ("警告", "罚款")),
+        "ip": False},
+    "代理师未落实签名责任制": {
+        "facts": ("经查，当事人于{a}至{b}期间代理提交的专利申请中，有{n}件申请文件未由承办的专利代理师签名，"
                "当事人未建立并落实代理师签名责任制。"),
-        violated="《专利代理管理办法》第二十条",
-        basis="依据《专利代理条例》第二十五条第一款",
-        kinds=(("警告",), ("警告", "罚款"), ("通报批评",)),
-        ip=True),
+        "violated": "《专利代理管理办法》第二十条",
+        "basis": "依据《专利代理条例》第二十五条第一款",
+        "kinds": (("警告",), ("警告", "罚款"), ("通报批评",)),
+        "ip": True},
 }
 UNREGISTERED_NAMES = ("{p}{t}信息咨询有限公司", "{p}{t}企业管理咨询有限公司", "{p}{t}科技服务有限公司",
                       "{p}{t}文化传媒有限公司")
@@ -294,10 +294,10 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
     decision_seq: dict[tuple[str, int], int] = {}
 
     def record_base(bureau: Bureau, published: dt.date) -> dict:
-        return dict(authority=bureau.name, published_on=published, publication_ends_on=None,
-                    status="published", status_reason=None, status_changed_at=None,
-                    created_at=now, updated_at=now, bureau_id=bureau.id, is_demo=True,
-                    created_by_id=None, updated_by_id=None, status_changed_by_id=None)
+        return {"authority": bureau.name, "published_on": published, "publication_ends_on": None,
+                    "status": "published", "status_reason": None, "status_changed_at": None,
+                    "created_at": now, "updated_at": now, "bureau_id": bureau.id, "is_demo": True,
+                    "created_by_id": None, "updated_by_id": None, "status_changed_by_id": None}
 
     def maybe_status(row: dict, p_withdraw: float, reason: str) -> None:
         if gen.r.random() < p_withdraw:
@@ -332,13 +332,13 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
                 branches = "\n".join(f"{name.split('有限公司')[0]}{CITY_PREFIX[c]}分公司"
                                      for c in gen.r.sample(sorted(CITY_PREFIX), 2) if c != city)
             bureau = bureau_for(district.code)
-            row = dict(
-                uscc=gen.uscc(district.code), name=name, licence_no=licence, kind=kind, status=status,
-                address=gen.address(city_name, district.name, province == "310000"),
-                division_code=district.code, legal_rep=gen.person(), agent_count=agents,
-                established_on=established, branches=branches, bureau_id=bureau.id, is_demo=True,
-                created_at=now, updated_at=now,
-            )
+            row = {
+                "uscc": gen.uscc(district.code), "name": name, "licence_no": licence, "kind": kind, "status": status,
+                "address": gen.address(city_name, district.name, province == "310000"),
+                "division_code": district.code, "legal_rep": gen.person(), "agent_count": agents,
+                "established_on": established, "branches": branches, "bureau_id": bureau.id, "is_demo": True,
+                "created_at": now, "updated_at": now,
+            }
             agency_rows.append(row)
             former = []
             if gen.r.random() < 0.10:
@@ -346,14 +346,14 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
                     old_template = gen.r.choice([t for t, _k2, _w in NAME_FORMS])
                     former.append((gen.unique_name(old_template, prefix),
                                    gen.date_between(established, anchor - dt.timedelta(days=30))))
-            meta.append(dict(province=province, city=city, bureau=bureau, former=former))
+            meta.append({"province": province, "city": city, "bureau": bureau, "former": former})
         _insert(Agency, agency_rows)
         ids = dict(db.session.execute(select(Agency.uscc, Agency.id).where(
         Agency.is_demo.is_(True), Agency.id > max_id)).all())
         for row, m in zip(agency_rows, meta):
             row["id"] = ids[row["uscc"]]
             for fname, until in sorted(m["former"], key=lambda x: x[1]):
-                former_rows.append(dict(agency_id=row["id"], name=fname, until=until))
+                former_rows.append({"agency_id": row["id"], "name": fname, "until": until})
         _insert(AgencyFormerName, former_rows)
 
         for row, m in zip(agency_rows, meta):
@@ -484,14 +484,14 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
         city = gen.weighted(REGIONS[province])
         district = gen.r.choice(districts[city])
         city_name = divisions[city].name if city != "310000" else "上海市"
-        party = dict(
-            id=None, uscc=gen.uscc(district.code),
-            name=gen.unique_name(gen.r.choice(UNREGISTERED_NAMES), CITY_PREFIX[city]),
-            legal_rep=gen.person(), address=gen.address(city_name, district.name, False),
-            division_code=district.code, established_on=dt.date(first_year - 2, 1, 1),
-            kind="patent",
-        )
-        pm = dict(province=province, city=city, bureau=bureau_for(district.code))
+        party = {
+            "id": None, "uscc": gen.uscc(district.code),
+            "name": gen.unique_name(gen.r.choice(UNREGISTERED_NAMES), CITY_PREFIX[city]),
+            "legal_rep": gen.person(), "address": gen.address(city_name, district.name, False),
+            "division_code": district.code, "established_on": dt.date(first_year - 2, 1, 1),
+            "kind": "patent",
+        }
+        pm = {"province": province, "city": city, "bureau": bureau_for(district.code)}
         penalty_rows.append(_penalty_row(gen, party, pm, bureaus, bureau_for, decision_seq,
                                          record_base, first_year, now,
                                          violation="无资质专利代理"))
@@ -598,9 +598,9 @@ def _penalty_row(gen: _Gen, party: dict, m: dict, bureaus, bureau_for, decision_
         f"本机关于{_cn_date(period_to + dt.timedelta(days=10))}依法对当事人立案调查。现已调查终结。", "",
         facts, "",
         "上述事实，有现场检查笔录、询问调查笔录、当事人提供的业务台账及委托合同复印件等证据为证。",
-        f"本机关于{_cn_date(decided - dt.timedelta(days=15))}向当事人送达了行政处罚告知书，"
+        (f"本机关于{_cn_date(decided - dt.timedelta(days=15))}向当事人送达了行政处罚告知书，"
         "告知当事人拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩和要求听证的权利。"
-        "当事人在法定期限内未提出陈述、申辩，也未要求听证。", "",
+        "当事人在法定期限内未提出陈述、申辩，也未要求听证。"), "",
         f"当事人的上述行为违反了{tpl['violated']}的规定。{tpl['basis']}，本机关决定对当事人作出如下行政处罚：",
         *outcome, "",
     ]
@@ -608,8 +608,8 @@ def _penalty_row(gen: _Gen, party: dict, m: dict, bureaus, bureau_for, decision_
         lines.append("当事人应当自收到本决定书之日起十五日内，将罚没款缴至指定银行。逾期不缴纳的，"
                      "每日按罚款数额的百分之三加处罚款。")
     lines += [
-        f"当事人如不服本处罚决定，可以在收到本决定书之日起六十日内向{superior}申请行政复议，"
-        "也可以在六个月内依法向人民法院提起行政诉讼。", "",
+        (f"当事人如不服本处罚决定，可以在收到本决定书之日起六十日内向{superior}申请行政复议，"
+        "也可以在六个月内依法向人民法院提起行政诉讼。"), "",
         authority.name, _cn_date(decided),
     ]
     published = min(decided + dt.timedelta(days=r.randint(1, 20)), anchor)
@@ -638,4 +638,4 @@ def _penalty_row(gen: _Gen, party: dict, m: dict, bureaus, bureau_for, decision_
     return row
 
 
-__all__ = ["build_demo", "clear_demo", "has_real_agencies", "DEFAULT_SEED", "add_months"]
+__all__ = ["DEFAULT_SEED", "add_months", "build_demo", "clear_demo", "has_real_agencies"]

@@ -205,9 +205,8 @@ def _diff(kind: str, existing, values: dict, fields: set[str]) -> dict:
     changes = {}
     if kind == "agency":
         for f in services.AGENCY_FIELDS:
-            if f in fields or f == "name":
-                if not _same(getattr(existing, f), values[f]):
-                    changes[f] = (getattr(existing, f), values[f])
+            if (f in fields or f == "name") and not _same(getattr(existing, f), values[f]):
+                changes[f] = (getattr(existing, f), values[f])
         if ("bureau_code" in fields or "division_code" in fields) and values["bureau"] is not None \
                 and existing.bureau_id != values["bureau"].id:
             changes["bureau"] = (existing.bureau_id, values["bureau"].id)
@@ -393,5 +392,14 @@ def _update_record(record, values: dict, fields: set[str], actor) -> None:
     db.session.flush()
 
 
-__all__ = ["ImportPlan", "RowError", "PlannedRow", "ImportFileError", "plan_import",
-           "apply_import", "read_table", "KINDS", "RECORD_MODELS"]
+__all__ = [
+    "KINDS",
+    "RECORD_MODELS",
+    "ImportFileError",
+    "ImportPlan",
+    "PlannedRow",
+    "RowError",
+    "apply_import",
+    "plan_import",
+    "read_table",
+]

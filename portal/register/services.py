@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext
 from stdnum.cn import uscc as uscc_mod
-from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError as StdnumError
+from stdnum.exceptions import InvalidChecksum, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 
 from ..extensions import db
 from ..timeutil import today as today_cn
@@ -274,9 +275,9 @@ def clean_agency(data: dict) -> dict:
     c.out["status"] = status or "practising"
     c.text("address", max_len=300, label=_("住所"))
     code = c.text("division_code", required=True, label=_("行政区划代码"))
-    if code is not None:
-        if not re.fullmatch(r"\d{6}", code) or db.session.get(Division, code) is None:
-            c.errors["division_code"] = _("行政区划代码“%(code)s”不存在", code=code)
+    if code is not None and (
+            not re.fullmatch(r"\d{6}", code) or db.session.get(Division, code) is None):
+        c.errors["division_code"] = _("行政区划代码“%(code)s”不存在", code=code)
     c.text("legal_rep", max_len=60, label=_("法定代表人或执行事务合伙人"))
     agents = c.integer("agent_count", label=_("执业代理师人数"), maximum=100000)
     c.out["agent_count"] = agents or 0
@@ -590,9 +591,8 @@ def update_record(record, data: dict, *, actor=None):
     if "agency" not in data and ("agency_uscc" in data or "party_uscc" in data):
         current.pop("agency", None)  # the agency is named again by its USCC
     current.update(data)
-    if "published_on" in data or isinstance(record, Penalty):
-        if "publication_ends_on" not in data and isinstance(record, Penalty):
-            current["publication_ends_on"] = None  # recomputed from the rule
+    if isinstance(record, Penalty) and "publication_ends_on" not in data:
+        current["publication_ends_on"] = None  # recomputed from the rule
     values = clean_record(record.KIND, current, bureau=record.bureau)
     _check_unique(type(record), values, existing_id=record.id)
     _apply(record, values)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 78876d9c3366
+Revision ID: 3e0206c1c113
 Revises: 
-Create Date: 2026-11-21 20:32:10.815757
+Create Date: 2026-11-21 21:21:41.909432
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '78876d9c3366'
+revision = '3e0206c1c113'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -167,8 +167,8 @@ def upgrade():
     with op.batch_alter_table('credit_grade', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_credit_grade_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_credit_grade_bureau_id'), ['bureau_id'], unique=False)
+        batch_op.create_index('ix_credit_grade_grade_agency', ['grade', 'agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_credit_grade_published_on'), ['published_on'], unique=False)
-        batch_op.create_index(batch_op.f('ix_credit_grade_status'), ['status'], unique=False)
 
     op.create_table('list_entry',
     sa.Column('agency_id', sa.Integer(), nullable=False),
@@ -207,7 +207,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_list_entry_bureau_id'), ['bureau_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_list_entry_included_on'), ['included_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_list_entry_published_on'), ['published_on'], unique=False)
-        batch_op.create_index(batch_op.f('ix_list_entry_status'), ['status'], unique=False)
 
     op.create_table('penalty',
     sa.Column('decision_number', sa.String(length=80), nullable=False),
@@ -252,7 +251,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_penalty_decided_on'), ['decided_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_penalty_party_uscc'), ['party_uscc'], unique=False)
         batch_op.create_index(batch_op.f('ix_penalty_published_on'), ['published_on'], unique=False)
-        batch_op.create_index(batch_op.f('ix_penalty_status'), ['status'], unique=False)
 
     op.create_table('routing_rule',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -302,7 +300,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_spot_check_bureau_id'), ['bureau_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_spot_check_completed_on'), ['completed_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_spot_check_published_on'), ['published_on'], unique=False)
-        batch_op.create_index(batch_op.f('ix_spot_check_status'), ['status'], unique=False)
 
     op.create_table('routing_rule_change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -442,7 +439,6 @@ def downgrade():
 
     op.drop_table('routing_rule_change')
     with op.batch_alter_table('spot_check', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_spot_check_status'))
         batch_op.drop_index(batch_op.f('ix_spot_check_published_on'))
         batch_op.drop_index(batch_op.f('ix_spot_check_completed_on'))
         batch_op.drop_index(batch_op.f('ix_spot_check_bureau_id'))
@@ -451,7 +447,6 @@ def downgrade():
     op.drop_table('spot_check')
     op.drop_table('routing_rule')
     with op.batch_alter_table('penalty', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_penalty_status'))
         batch_op.drop_index(batch_op.f('ix_penalty_published_on'))
         batch_op.drop_index(batch_op.f('ix_penalty_party_uscc'))
         batch_op.drop_index(batch_op.f('ix_penalty_decided_on'))
@@ -460,7 +455,6 @@ def downgrade():
 
     op.drop_table('penalty')
     with op.batch_alter_table('list_entry', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_list_entry_status'))
         batch_op.drop_index(batch_op.f('ix_list_entry_published_on'))
         batch_op.drop_index(batch_op.f('ix_list_entry_included_on'))
         batch_op.drop_index(batch_op.f('ix_list_entry_bureau_id'))
@@ -468,8 +462,8 @@ def downgrade():
 
     op.drop_table('list_entry')
     with op.batch_alter_table('credit_grade', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_credit_grade_status'))
         batch_op.drop_index(batch_op.f('ix_credit_grade_published_on'))
+        batch_op.drop_index('ix_credit_grade_grade_agency')
         batch_op.drop_index(batch_op.f('ix_credit_grade_bureau_id'))
         batch_op.drop_index(batch_op.f('ix_credit_grade_agency_id'))
 
