@@ -30,6 +30,19 @@ from dataclasses import dataclass, field
 FACETS = ("kind", "region", "grade", "penalty_kinds", "active")
 
 
+def word_clauses(word: str, bigrams: list[str], names_only: bool = False) -> list[tuple]:
+    """How one query word is looked for, and what each field weighs: one plan for every
+    engine.  Items are (kind, field, value, boost) with kind "term" or "phrase"."""
+    clauses = [("term", "name", word, 4.0), ("term", "former", word, 2.5)]
+    if bigrams:
+        clauses.append(("phrase", "name_bg", bigrams, 3.0))
+    if not names_only:
+        clauses.append(("term", "body", word, 1.0))
+        if bigrams:
+            clauses.append(("phrase", "body_bg", bigrams, 0.8))
+    return clauses
+
+
 @dataclass
 class Filters:
     today: int

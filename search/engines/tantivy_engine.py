@@ -16,7 +16,7 @@ import threading
 import tantivy
 from tantivy import Filter, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
-from .base import FACETS, Engine, Filters, SearchRequest, SearchResult
+from .base import FACETS, Engine, Filters, SearchRequest, SearchResult, word_clauses
 
 log = logging.getLogger(__name__)
 WRITER_HEAP = 50_000_000
@@ -157,13 +157,8 @@ def text_query(q, names_only: bool = False):
     for (words, chunk), covered in zip(q.groups, q.covered, strict=True):
         each = []
         for word, bgs in words:
-            options = [_term("name", word, 4.0), _term("former", word, 2.5)]
-            if bgs:
-                options.append(_phrase("name_bg", bgs, 3.0))
-            if not names_only:
-                options.append(_term("body", word))
-                if bgs:
-                    options.append(_phrase("body_bg", bgs, 0.8))
+            options = [(_term if kind == "term" else _phrase)(field, value, boost)
+                       for kind, field, value, boost in word_clauses(word, bgs, names_only)]
             each.append(_any(options))
         alternatives = [_all(each)] if len(each) > 1 else each
         if chunk and len(words) > 1:

@@ -26,7 +26,7 @@ from whoosh import fields, index, query, sorting
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.reading import ReaderClosed
 
-from .base import FACETS, Engine, Filters, SearchRequest, SearchResult
+from .base import FACETS, Engine, Filters, SearchRequest, SearchResult, word_clauses
 
 SEP = "\x1f"  # separates the values of a multi-valued keyword field
 
@@ -115,13 +115,8 @@ def text_query(q, names_only: bool = False):
     for words, chunk in q.groups:
         each = []
         for word, bgs in words:
-            options = [_term("name", word, 4.0), _term("former", word, 2.5)]
-            if bgs:
-                options.append(_phrase("name_bg", bgs, 3.0))
-            if not names_only:
-                options.append(_term("body", word))
-                if bgs:
-                    options.append(_phrase("body_bg", bgs, 0.8))
+            options = [(_term if kind == "term" else _phrase)(field, value, boost)
+                       for kind, field, value, boost in word_clauses(word, bgs, names_only)]
             each.append(query.Or(options))
         alternatives = [query.And(each)] if len(each) > 1 else each
         if chunk and len(words) > 1:
