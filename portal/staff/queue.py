@@ -207,9 +207,9 @@ def attachment(reference, attachment_id):
 
 # -- actions: each POST calls ONE workflow function ------------------------------
 
-def _staff_in_bureau(tip: Tip, value) -> StaffUser | None:
-    user = db.session.get(StaffUser, parse_int(value, default=0, minimum=0))
-    return user
+def _staff_user(value) -> StaffUser | None:
+    """The chosen colleague; workflow.assign checks that they work in the tip's bureau."""
+    return db.session.get(StaffUser, parse_int(value, default=0, minimum=0))
 
 
 def _bureau_by_id(value) -> Bureau | None:
@@ -236,7 +236,7 @@ def _call(action: str, tip: Tip, form):
     if action == "accept":
         return workflow.accept(tip, user)
     if action == "assign":
-        return workflow.assign(tip, user, _staff_in_bureau(tip, form.get("assignee")))
+        return workflow.assign(tip, user, _staff_user(form.get("assignee")))
     if action == "request_info":
         return workflow.request_info(tip, user, form.get("question", ""))
     if action == "add_note":
