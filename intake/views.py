@@ -238,9 +238,6 @@ def reply():
         flash(_("查询已过期，请重新输入查询码。"), "error")
         return redirect(url_for("intake.track"), 303)
     reply_form = ReplyForm()
-    if tip.status != "awaiting_info":
-        flash(_("承办部门目前没有请您补充材料。"), "error")
-        return redirect(url_for("intake.track"), 303)
     valid = reply_form.validate()
     files = []
     try:
@@ -248,16 +245,16 @@ def reply():
     except storage.FileRejected as exc:
         _add_error(reply_form.evidence, exc.message)
         valid = False
-    if valid and not reply_form.text.data and not files:
-        _add_error(reply_form.text, _("请填写补充说明或上传文件。"))
-        valid = False
     if not valid:
         return _render_track(tip=tip, reply_form=reply_form, status=422)
     try:
         services.reply_as_reporter(tip, reply_form.text.data, files)
         db.session.commit()
-    except workflow.TransitionError as exc:
+    except workflow.TransitionError as exc:  # the workflow owns the status and content rules
         db.session.rollback()
+        if exc.field and exc.field in reply_form:
+            _add_error(reply_form[exc.field], exc.message)
+            return _render_track(tip=tip, reply_form=reply_form, status=422)
         flash(exc.message, "error")
         return redirect(url_for("intake.track"), 303)
     except SQLAlchemyError:

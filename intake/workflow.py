@@ -117,6 +117,8 @@ class Action:
     event: str
     # Public text template (None: the event is internal only).  Fields: {bureau}, {text}.
     public_text: str | None
+    # What the actor is told when the tip's status does not allow the action (None: generic).
+    refused_text: str | None = None
 
 
 ACTIONS: dict[str, Action] = {
@@ -128,7 +130,8 @@ ACTIONS: dict[str, Action] = {
         Action("request_info", frozenset({"accepted"}), ROLES_ALL, "info_requested",
                _l("{bureau}请您补充材料：{text}")),
         Action("reporter_reply", frozenset({"awaiting_info"}), frozenset(), "reporter_replied",
-               _l("您已补充材料，承办部门将继续核查。")),
+               _l("您已补充材料，承办部门将继续核查。"),
+               refused_text=_l("承办部门目前没有请您补充材料。")),
         Action("add_note", frozenset(STATUSES), ROLES_ALL, "note", None),
         Action("transfer", frozenset({"received", "accepted", "awaiting_info"}), ROLES_ALL,
                "transferred", _l("您的举报已移送{bureau}办理。")),
@@ -240,9 +243,9 @@ def _check(user, tip: Tip, action: str) -> Action:
         if user.role not in spec.roles:
             raise Forbidden()
     if tip.status not in spec.from_statuses:
-        raise TransitionError(
-            _("当前状态（%(status)s）下不能进行此操作。", status=STATUSES[tip.status])
-        )
+        raise TransitionError(str(spec.refused_text) if spec.refused_text else
+                              _("当前状态（%(status)s）下不能进行此操作。",
+                                status=STATUSES[tip.status]))
     return spec
 
 
