@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.register.models import Agency, Bureau, Division
@@ -253,11 +254,13 @@ def add_routing_rule(*, category: str | None, division_prefix: str, bureau: Bure
     errors = {}
     prefix = (division_prefix or "").strip()
     if not prefix.isdigit() or len(prefix) not in (2, 4, 6):
-        errors["division_prefix"] = "地区代码前缀应为 2、4 或 6 位数字（省、市、区县）。"
+        errors["division_prefix"] = _("地区代码前缀应为 2、4 或 6 位数字（省、市、区县）。")
+    elif actor is not None and not prefix.startswith(actor.bureau.code[:2]):
+        errors["division_prefix"] = _("只能为本省的地区设置规则。")
     if category and category not in CATEGORIES:
-        errors["category"] = "未知的举报类别。"
+        errors["category"] = _("未知的举报类别。")
     if bureau is None or not bureau.active:
-        errors["bureau"] = "请选择一个在用的承办部门。"
+        errors["bureau"] = _("请选择一个在用的承办部门。")
     if errors:
         raise RuleError(errors)
     rule = RoutingRule(category=category or None, division_prefix=prefix, bureau=bureau,
@@ -275,7 +278,7 @@ def add_routing_rule(*, category: str | None, division_prefix: str, bureau: Bure
 def deactivate_routing_rule(rule: RoutingRule, *, actor=None,
                             reason: str | None = None) -> RoutingRule:
     if not rule.active:
-        raise RuleError({"rule": "该规则已停用。"})
+        raise RuleError({"rule": _("该规则已停用。")})
     rule.active = False
     snapshot = _snapshot(rule)
     if reason:

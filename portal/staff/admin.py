@@ -154,13 +154,10 @@ def routing_add():
     bureau = db.session.get(Bureau, parse_int(request.form.get("bureau"), 0, 0))
     if bureau is not None and not permissions.in_jurisdiction(current_user, bureau):
         abort(403)
-    prefix = request.form.get("division_prefix", "").strip()
-    if prefix and not prefix.startswith(current_user.bureau.code[:2]):
-        return _routing_page({"division_prefix": _("只能为本省的地区设置规则。")},
-                             request.form, 422)
     try:
         routing.add_routing_rule(category=request.form.get("category") or None,
-                                 division_prefix=prefix, bureau=bureau,
+                                 division_prefix=request.form.get("division_prefix", ""),
+                                 bureau=bureau,
                                  note=request.form.get("note"),
                                  actor=current_user._get_current_object())
     except routing.RuleError as exc:

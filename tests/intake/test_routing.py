@@ -160,3 +160,16 @@ def test_add_routing_rule_validates(app_ctx):
     routing.deactivate_routing_rule(rule)
     with pytest.raises(routing.RuleError):
         routing.deactivate_routing_rule(rule)
+
+
+def test_an_administrator_sets_rules_for_their_own_province_only(app_ctx):
+    from types import SimpleNamespace
+
+    shanxi_admin = SimpleNamespace(id=None, bureau=bureau("140000"))
+    with pytest.raises(routing.RuleError) as info:
+        routing.add_routing_rule(category=None, division_prefix="3101", bureau=bureau("140100"),
+                                 actor=shanxi_admin)
+    assert set(info.value.errors) == {"division_prefix"}
+    rule = routing.add_routing_rule(category=None, division_prefix="1401",
+                                    bureau=bureau("140100"), actor=shanxi_admin)
+    assert rule.active and rule.division_prefix == "1401"
