@@ -35,14 +35,6 @@ RULE_ONLINE = "online_domicile"
 RULE_PLACE = "place_of_conduct"
 RULE_TRIAGE = "triage"
 
-RULE_LABELS = {
-    RULE_ADMIN: "管理员规则",
-    RULE_AGENCY: "规则1：被举报机构登记地属地管辖",
-    RULE_ONLINE: "规则2：网络违法行为由经营者登记住所地管辖",
-    RULE_PLACE: "规则3：违法行为发生地管辖",
-    RULE_TRIAGE: "规则4：省局统一接收、分送",
-}
-
 
 @dataclass(frozen=True)
 class Facts:

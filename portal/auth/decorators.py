@@ -27,20 +27,6 @@ def staff_required(view):
     return wrapped
 
 
-def role_required(*roles: str):
-    def decorator(view):
-        @wraps(view)
-        @staff_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 def admin_required(view):
     """Provincial administrator only."""
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
@@ -40,8 +40,3 @@ class StaffCreateForm(FlaskForm):
 class PasswordResetForm(FlaskForm):
     password = PasswordField(_l("新密码（至少 12 个字符）"),
                              validators=[DataRequired(_l("请填写新密码。"))])
-
-
-class RoleTotpForm(FlaskForm):
-    role = SelectField(_l("角色"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
-    required = BooleanField(_l("必须使用动态验证码（TOTP）"))

@@ -48,16 +48,8 @@ def can_download_attachment(user: Any, attachment: Any) -> bool:
     return attachment is not None and can_view_tip(user, attachment.tip)
 
 
-def can_view_queue(user: Any, bureau: Any) -> bool:
-    return in_jurisdiction(user, bureau)
-
-
 def is_provincial_admin(user: Any) -> bool:
     return _signed_in(user) and user.role == "admin" and user.bureau.level == "province"
-
-
-def can_supervise(user: Any, tip: Any = None) -> bool:
-    return is_provincial_admin(user) and (tip is None or in_jurisdiction(user, tip.bureau))
 
 
 # -- the register ------------------------------------------------------------
@@ -102,18 +94,5 @@ def can_manage_staff(user: Any, bureau: Any = None) -> bool:
     return is_provincial_admin(user) and (bureau is None or in_jurisdiction(user, bureau))
 
 
-def can_manage_routing(user: Any) -> bool:
-    return is_provincial_admin(user)
-
-
-def can_manage_holidays(user: Any) -> bool:
-    return is_provincial_admin(user)
-
-
 def can_view_dashboard(user: Any, bureau: Any) -> bool:
     return in_jurisdiction(user, bureau)
-
-
-def require(allowed: bool) -> None:
-    if not allowed:
-        raise Forbidden()

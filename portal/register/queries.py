@@ -151,12 +151,6 @@ def current_grade_condition(grade_value: str | None):
         ~_later_public_grade(CreditGrade)))
 
 
-def current_grade(agency: Agency) -> CreditGrade | None:
-    return db.session.scalar(
-        select(CreditGrade).where(CreditGrade.agency_id == agency.id, CreditGrade.public_filter())
-        .order_by(CreditGrade.period.desc()).limit(1))
-
-
 def current_grades(agency_ids) -> dict[int, str]:
     """agency id -> current grade, for a page of agencies.
 
