@@ -94,6 +94,16 @@ def _add_error(field, message) -> None:
     field.errors = [*field.errors, message]
 
 
+
+def _checked_evidence(field) -> list | None:
+    """The files uploaded in ``field``, checked by content; None (and the field's error)
+    when one is refused."""
+    try:
+        return storage.check_files(request.files.getlist(field.name))
+    except storage.FileRejected as exc:
+        _add_error(field, exc.message)
+        return None
+
 @bp.route("/new", methods=["GET", "POST"])
 @submit_limit
 def new_tip():
@@ -132,12 +142,9 @@ def new_tip():
             form.operator_division.data):
         _add_error(form.operator_division, _("请选择有效的登记住所地。"))
         valid = False
-    files = []
-    try:
-        files = storage.check_files(request.files.getlist(form.evidence.name))
-    except storage.FileRejected as exc:
-        _add_error(form.evidence, exc.message)
-        valid = False
+    files = _checked_evidence(form.evidence)
+    if files is None:
+        files, valid = [], False
     if not valid:
         return _render_form(form, 422, file_note=chose_files)
 
@@ -239,12 +246,9 @@ def reply():
         return redirect(url_for("intake.track"), 303)
     reply_form = ReplyForm()
     valid = reply_form.validate()
-    files = []
-    try:
-        files = storage.check_files(request.files.getlist(reply_form.evidence.name))
-    except storage.FileRejected as exc:
-        _add_error(reply_form.evidence, exc.message)
-        valid = False
+    files = _checked_evidence(reply_form.evidence)
+    if files is None:
+        files, valid = [], False
     if not valid:
         return _render_track(tip=tip, reply_form=reply_form, status=422)
     try:
