@@ -6,6 +6,27 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+
+class PortalError(Exception):
+    """Base of every error the portal shows a person: a message in the page's language
+    and the HTTP status a view answers with.  ``errors`` maps form fields to messages
+    when the error concerns particular fields (validation); otherwise it is empty.
+
+    Services raise subclasses; views catch ``PortalError`` (or a subclass) and render
+    ``message`` / ``errors`` with ``status``.
+    """
+
+    status: int = 400
+
+    def __init__(self, message: str = "", *, errors: dict[str, str] | None = None,
+                 status: int | None = None):
+        self.errors = dict(errors or {})
+        self.message = str(message) if message else "; ".join(
+            f"{k}: {v}" for k, v in self.errors.items())
+        if status is not None:
+            self.status = status
+        super().__init__(self.message)
+
 ERROR_MESSAGES = {
     400: (_l("请求有误"), _l("提交的内容无法处理，请返回检查后重试。")),
     403: (_l("无权访问"), _l("您没有访问此页面的权限。")),
