@@ -90,7 +90,7 @@ def analysed_documents(session, seg, pool=None):
 
 def rebuild(app=None) -> tuple[int, float]:
     """Build a new index generation from the database and swap it in; (count, seconds)."""
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     engine = get_engine(app)
     seg = get_segmenter(app)
     started = time.perf_counter()
@@ -108,7 +108,7 @@ def rebuild(app=None) -> tuple[int, float]:
 
 def check(app=None) -> dict[str, list[str]]:
     """Compare the index with the database: missing, stale and extra keys."""
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     engine = get_engine(app)
     indexed = engine.stamps()
     missing, stale = [], []

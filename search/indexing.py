@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, inspect
@@ -40,7 +41,7 @@ _registered = False
 
 
 def _agency_changed(obj: Agency) -> bool:
-    state = inspect(obj)
+    state: Any = inspect(obj)
     return any(state.attrs[a].history.has_changes() for a in ("name", "division_code"))
 
 
@@ -106,7 +107,7 @@ def index_keys(keys, app=None) -> tuple[int, int]:
 
     from . import get_engine, get_segmenter
 
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     engine = get_engine(app)
     if engine.name == "none":
         return 0, 0

@@ -20,6 +20,7 @@ import re
 import threading
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -93,6 +94,7 @@ class Segmenter:
 
     def __init__(self, flavour: str = "rjieba"):
         self.flavour = flavour
+        self._impl: Any
         if flavour == "rjieba":
             import rjieba
 

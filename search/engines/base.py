@@ -26,14 +26,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 FACETS = ("kind", "region", "grade", "penalty_kinds", "active")
 
 
-def word_clauses(word: str, bigrams: list[str], names_only: bool = False) -> list[tuple]:
+def word_clauses(word: str, bigrams: list[str],
+                 names_only: bool = False) -> list[tuple[str, str, Any, float]]:
     """How one query word is looked for, and what each field weighs: one plan for every
     engine.  Items are (kind, field, value, boost) with kind "term" or "phrase"."""
-    clauses = [("term", "name", word, 4.0), ("term", "former", word, 2.5)]
+    clauses: list[tuple[str, str, Any, float]] = [
+        ("term", "name", word, 4.0), ("term", "former", word, 2.5)]
     if bigrams:
         clauses.append(("phrase", "name_bg", bigrams, 3.0))
     if not names_only:
@@ -182,7 +185,8 @@ class Engine:
         path = self.gen_path(name)
         count = self._bulk_load(path, documents)
         with self.write_lock():
-            with open(journal, encoding="utf-8") if os.path.exists(journal) else open(os.devnull) as fh:
+            source = journal if os.path.exists(journal) else os.devnull
+            with open(source, encoding="utf-8") as fh:
                 fh.seek(offset)
                 keys = sorted({line.strip() for line in fh if line.strip()})
             if keys:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from typing import Any
 
 import tantivy
 from tantivy import Filter, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
@@ -93,7 +94,7 @@ def _const(field: str, value: str, score: float):
                                    score)
 
 
-def _phrase(field: str, tokens: list[str], boost: float = 1.0):
+def _phrase(field: str, tokens: list[Any], boost: float = 1.0):
     if len(tokens) == 1:
         return _term(field, tokens[0], boost)
     q = Query.phrase_query(SCHEMA, field, tokens)
@@ -149,11 +150,23 @@ def text_query(q, names_only: bool = False):
     """The scored part: every word and phrase required; exact names and phrases boosted."""
     if q.empty:
         return None
-    must = []
-    should = []
     # With one chunk, the whole query as a phrase IS the chunk as a phrase:
     # one phrase clause with the summed boosts scores the same, evaluated once.
     whole_is_chunk = len(q.groups) == 1 and q.whole_bigrams == q.groups[0][1]
+    must, should = _chunk_clauses(q, names_only, whole_is_chunk)
+    must += [_quoted_phrase_clause(tokens, word, names_only)
+             for tokens, word in zip(q.phrase_tokens, q.phrase_words, strict=True)]
+    should += _bonus_clauses(q, names_only, whole_is_chunk)
+    return Query.boolean_query(
+        [(Occur.Must, m) for m in must] + [(Occur.Should, s) for s in should]
+    )
+
+
+def _chunk_clauses(q, names_only: bool, whole_is_chunk: bool) -> tuple[list, list]:
+    """One required clause per chunk of the query (its words, or the chunk as a phrase),
+    and the ranking-only phrase clauses of chunks whose words find every match."""
+    must: list = []
+    should: list = []
     for (words, chunk), covered in zip(q.groups, q.covered, strict=True):
         each = []
         for word, bgs in words:
@@ -170,27 +183,33 @@ def text_query(q, names_only: bool = False):
             # text holding the chunk: the phrase only ranks (checked on their matches).
             (should if covered else alternatives).extend(phrases)
         must.append(_any(alternatives) if len(alternatives) > 1 else alternatives[0])
-    for tokens, word in zip(q.phrase_tokens, q.phrase_words, strict=True):
-        if word:  # one dictionary word: indexed as a word wherever it occurs
-            options = [_term("name", word, 5.0), _term("former", word, 5.0)]
-            if not names_only:
-                options.append(_term("body", word, 1.5))
-        else:
-            options = [_phrase("name_bg", tokens, 5.0)]
-            if not names_only:
-                options.append(_phrase("body_bg", tokens, 1.5))
-        must.append(_any(options))
-    # Exact names and identifiers get a constant bonus larger than any text score.
-    should += [_const("name_exact", q.exact, 100.0), _const("former_exact", q.exact, 60.0)]
+    return must, should
+
+
+def _quoted_phrase_clause(tokens: list[str], word: str | None, names_only: bool):
+    """A quoted phrase, required: one dictionary word is indexed as a word wherever it
+    occurs; anything else is matched as a bigram phrase."""
+    if word:
+        options = [_term("name", word, 5.0), _term("former", word, 5.0)]
+        if not names_only:
+            options.append(_term("body", word, 1.5))
+    else:
+        options = [_phrase("name_bg", tokens, 5.0)]
+        if not names_only:
+            options.append(_phrase("body_bg", tokens, 1.5))
+    return _any(options)
+
+
+def _bonus_clauses(q, names_only: bool, whole_is_chunk: bool) -> list:
+    """Exact names and identifiers get a constant bonus; the whole query as a phrase ranks."""
+    should = [_const("name_exact", q.exact, 100.0), _const("former_exact", q.exact, 60.0)]
     if q.identifier:
         should.append(_const("ids", q.identifier, 100.0))
     if q.whole_bigrams and not whole_is_chunk:
         should.append(_phrase("name_bg", q.whole_bigrams, 6.0))
         if not names_only:
             should.append(_phrase("body_bg", q.whole_bigrams, 2.0))
-    return Query.boolean_query(
-        [(Occur.Must, m) for m in must] + [(Occur.Should, s) for s in should]
-    )
+    return should
 
 
 def _full_query(scored, filters: Filters):
@@ -212,7 +231,7 @@ class TantivyEngine(Engine):
         self._open_lock = threading.Lock()
         self._gen: str | None = None
         self._index: tantivy.Index | None = None
-        self._meta_sig = None
+        self._meta_sig: tuple[int, int, int] | None = None
         self._unusable: str | None = None  # a generation that failed to open (logged once)
 
     # -- reading ---------------------------------------------------------------
@@ -254,12 +273,13 @@ class TantivyEngine(Engine):
         scored = text_query(request.query, names_only=request.names_only)
         query = _full_query(scored, request.filters)
         sort = request.sort if scored is not None else "date"
-        kwargs = {"order_by_field": "date"} if sort == "date" else {}
+        kwargs: dict[str, Any] = {"order_by_field": "date"} if sort == "date" else {}
         result = searcher.search(query, request.limit, count=True, offset=request.offset,
                                  **kwargs)
         keys = [searcher.doc(addr)["key"][0] for _score, addr in result.hits]
         facets = self._facets(searcher, scored, request.filters) if request.facets else {}
-        return SearchResult(keys=keys, total=result.count, facets=facets)
+        total: int = result.count  # type: ignore[attr-defined]  # present with count=True
+        return SearchResult(keys=keys, total=total, facets=facets)
 
     def find_identifier(self, ident: str, today: int) -> list[str]:
         index = self._reader()

@@ -170,7 +170,8 @@ class WhooshEngine(Engine):
             try:
                 with ix.searcher() as searcher:
                     return fn(searcher)
-            except (ReaderClosed, OSError, ValueError, EOFError, KeyError) as exc:  # files replaced under us
+            # files replaced under us by a concurrent commit or rebuild
+            except (ReaderClosed, OSError, ValueError, EOFError, KeyError) as exc:
                 if attempt == self.RETRIES - 1:
                     raise
                 last = exc
