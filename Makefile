@@ -1,13 +1,14 @@
 # Two commands for a fresh machine (see README):
 #   make run    install, create the SQLite database, load demo data, start the portal
 #   make test   install what the tests need (incl. Chromium and axe-core) and run the whole suite
+#   make lint   ruff, mypy, and no function above complexity 20 (radon rank D or worse)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run install install-test demo test test-postgres bench clean
+.PHONY: run install install-test demo lint test test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,12 @@ demo: install
 
 run: demo
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	@complex="$$($(BIN)/radon cc -n D -s -e "portal/migrations/*" portal intake search)"; \
+	if [ -n "$$complex" ]; then echo "$$complex"; exit 1; fi
 
 test: install-test
 	$(BIN)/pytest

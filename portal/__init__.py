@@ -7,15 +7,20 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from .config import DEFAULT_SECRET_KEY, PROJECT_ROOT, Config
+from . import errors
+from .config import DEFAULT_SECRET_KEY, PROJECT_ROOT, from_environ
 
 
-class InsecureConfigError(RuntimeError):
+class InsecureConfigError(errors.PortalError):
     """Raised when the app would start in production with an unsafe configuration."""
+
+    status = 500
 
 
 def create_app(config: Mapping | type | None = None) -> Flask:
-    settings = Config.from_environ()
+    """The portal: settings from the environment (``portal.config``), then ``config``
+    (a mapping, or a class whose upper-case attributes are settings) on top."""
+    settings = from_environ()
     if isinstance(config, type):
         settings.update({k: getattr(config, k) for k in dir(config) if k.isupper()})
     elif config:
@@ -70,8 +75,6 @@ def create_app(config: Mapping | type | None = None) -> Flask:
 
     search.init_app(app)
     intake.init_app(app)
-
-    from . import errors
 
     errors.init_app(app)
     return app

@@ -1,6 +1,7 @@
 """Locale selection: ?lang= sets a cookie; otherwise the cookie, then zh_CN."""
 
 from flask import current_app, has_request_context, request
+from flask_babel import gettext
 
 LANG_COOKIE = "lang"
 
@@ -20,3 +21,10 @@ def remember_locale(response):
     if wanted in current_app.config["LANGUAGES"]:
         response.set_cookie(LANG_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax")
     return response
+
+
+def gettext_anywhere(message: str, **values) -> str:
+    """gettext in a request; the Chinese source text elsewhere (CLI, demo builders)."""
+    if has_request_context():
+        return gettext(message, **values)
+    return message % values if values else message

@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .models import ROLES
+from .models import Role
 
 staff_cli = click.Group("staff", help="Staff accounts of the back office.")
 
@@ -24,7 +24,7 @@ def _fail(message: str):
 
 @staff_cli.command("create")
 @click.option("--bureau", "bureau_code", required=True, help="Bureau code, e.g. 140100.")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--email", required=True)
 @click.option("--name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

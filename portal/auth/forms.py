@@ -6,9 +6,10 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from .models import ROLES
+from .models import Role
 
-ROLE_LABELS = {"staff": _l("工作人员"), "lead": _l("机关负责人"), "admin": _l("省级管理员")}
+ROLE_LABELS = {Role.STAFF: _l("工作人员"), Role.LEAD: _l("机关负责人"),
+               Role.ADMIN: _l("省级管理员")}
 
 
 class LoginForm(FlaskForm):
@@ -31,7 +32,7 @@ class StaffCreateForm(FlaskForm):
     email = EmailField(_l("电子邮箱"), validators=[DataRequired(_l("请填写电子邮箱。")),
                                                 Email(_l("电子邮箱地址无效。"))])
     name = StringField(_l("姓名"), validators=[Length(max=60)])
-    role = SelectField(_l("角色"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("角色"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in Role])
     bureau = SelectField(_l("所属机关"), choices=[])
     password = PasswordField(_l("初始密码（至少 12 个字符）"),
                              validators=[DataRequired(_l("请填写初始密码。"))])

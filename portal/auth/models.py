@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
@@ -12,7 +13,13 @@ from ..extensions import db
 from ..register.models import Bureau
 from ..timeutil import utcnow
 
-ROLES = ("staff", "lead", "admin")  # bureau staff, bureau lead, provincial administrator
+
+class Role(StrEnum):
+    """A staff account's role, stored as its value (see ``permissions.py`` for what each may do)."""
+
+    STAFF = "staff"  # bureau staff
+    LEAD = "lead"  # bureau lead
+    ADMIN = "admin"  # provincial administrator
 
 
 class StaffUser(UserMixin, db.Model):
@@ -22,7 +29,7 @@ class StaffUser(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(60))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(10))  # a Role value
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on password change / reset / deactivation: every existing session ends.
@@ -50,5 +57,5 @@ class RoleSetting(db.Model):
 
     __tablename__ = "role_setting"
 
-    role: Mapped[str] = mapped_column(String(10), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), primary_key=True)  # a Role value
     totp_required: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,6 +1,6 @@
 """Who may do what: pure predicates, used by views, services and templates alike.
 
-Roles (portal.auth.models.ROLES):
+Roles (portal.auth.models.Role):
 - staff: works the tips of their own bureau;
 - lead: as staff, and also assigns, approves conclusions and publishes records;
 - admin: provincial administrator: every bureau in their province (triage queue,
@@ -12,9 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import PortalError
+from ..register.divisions import PROVINCE, same_province
+from .models import Role
 
-class Forbidden(Exception):
+
+class Forbidden(PortalError):
     """Raised by services when the actor may not do this; views answer 403."""
+
+    status = 403
 
 
 def _signed_in(user: Any) -> bool:
@@ -27,9 +33,7 @@ def in_jurisdiction(user: Any, bureau: Any) -> bool:
         return False
     if user.bureau_id == bureau.id:
         return True
-    return user.role == "admin" and user.bureau.level == "province" and (
-        bureau.code[:2] == user.bureau.code[:2]
-    )
+    return is_provincial_admin(user) and same_province(bureau.code, user.bureau.code)
 
 
 # -- tips ------------------------------------------------------------------
@@ -49,7 +53,7 @@ def can_download_attachment(user: Any, attachment: Any) -> bool:
 
 
 def is_provincial_admin(user: Any) -> bool:
-    return _signed_in(user) and user.role == "admin" and user.bureau.level == "province"
+    return _signed_in(user) and user.role == Role.ADMIN and user.bureau.level == PROVINCE
 
 
 # -- the register ------------------------------------------------------------
@@ -65,7 +69,7 @@ def can_publish(user: Any, kind: str, bureau: Any) -> bool:
         return False
     if is_provincial_admin(user):
         return kind in ADMIN_KINDS and in_jurisdiction(user, bureau)
-    return user.role == "lead" and kind in LEAD_KINDS and user.bureau_id == bureau.id
+    return user.role == Role.LEAD and kind in LEAD_KINDS and user.bureau_id == bureau.id
 
 
 def record_bureau(record: Any) -> Any:
@@ -83,7 +87,7 @@ def can_edit_record(user: Any, record: Any) -> bool:
 def publishable_kinds(user: Any) -> list[str]:
     if is_provincial_admin(user):
         return list(ADMIN_KINDS)
-    if _signed_in(user) and user.role == "lead":
+    if _signed_in(user) and user.role == Role.LEAD:
         return list(LEAD_KINDS)
     return []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hmac
 
@@ -9,20 +10,15 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_request_context
-from flask_babel import gettext
+from flask import current_app
 
-
-def _(message: str, **values) -> str:
-    """gettext in a request; the Chinese source text in the CLI (no request, no locale)."""
-    if has_request_context():
-        return gettext(message, **values)
-    return message % values if values else message
-
+from ..errors import PortalError
 from ..extensions import db
+from ..i18n import gettext_anywhere as _
+from ..register.divisions import PROVINCE
 from ..register.models import Bureau
 from ..timeutil import utcnow
-from .models import ROLES, RoleSetting, StaffUser
+from .models import Role, RoleSetting, StaffUser
 
 PASSWORD_MIN_LENGTH = 12
 TOTP_ISSUER = "蓝天监管平台"
@@ -33,12 +29,14 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("dummy-password-for-timing-only")
 
 
-class AccountError(Exception):
-    """A request about an account that cannot be honoured; the message is for the user."""
+class AccountError(PortalError):
+    """A request about an account that cannot be honoured; the message is for the user.
+    ``field`` names the form field it concerns (also the key of ``errors``), if any."""
+
+    status = 422
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, errors={field: message} if field else None)
         self.field = field
 
 
@@ -59,10 +57,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(user: StaffUser | None, password: str) -> bool:
     if user is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password or "")
-        except VerificationError:
-            pass
         return False
     try:
         _hasher.verify(user.password_hash, password or "")
@@ -73,7 +69,7 @@ def verify_password(user: StaffUser | None, password: str) -> bool:
     return True
 
 
-def _normalise_email(email: str) -> str:
+def _normalize_email(email: str) -> str:
     try:
         return validate_email((email or "").strip(), check_deliverability=False,
                               globally_deliverable=False).normalized.lower()
@@ -97,12 +93,18 @@ def bureau_by_code(code: str) -> Bureau:
     return bureau
 
 
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise AccountError(_("角色无效。"), "role") from None
+
+
 def create_staff(*, email: str, role: str, bureau: Bureau, password: str,
                  name: str | None = None, actor: StaffUser | None = None) -> StaffUser:
-    email = _normalise_email(email)
-    if role not in ROLES:
-        raise AccountError(_("角色无效。"), "role")
-    if role == "admin" and bureau.level != "province":
+    email = _normalize_email(email)
+    role = _role(role)
+    if role == Role.ADMIN and bureau.level != PROVINCE:
         raise AccountError(_("省级管理员只能属于省级机关。"), "role")
     if find_staff(email) is not None:
         raise AccountError(_("该电子邮箱已有账号。"), "email")
@@ -165,11 +167,11 @@ def change_password(user: StaffUser, old_password: str, new_password: str) -> No
 # -- sign-in, throttling, lockout -------------------------------------------
 
 def _max_failures() -> int:
-    return int(current_app.config.get("LOGIN_MAX_FAILURES", 5))
+    return int(current_app.config["LOGIN_MAX_FAILURES"])
 
 
 def _lock_minutes() -> int:
-    return int(current_app.config.get("LOGIN_LOCK_MINUTES", 15))
+    return int(current_app.config["LOGIN_LOCK_MINUTES"])
 
 
 def is_locked(user: StaffUser, now: dt.datetime | None = None) -> bool:
@@ -231,8 +233,7 @@ def needs_totp_enrolment(user: StaffUser) -> bool:
 
 
 def set_role_totp_required(role: str, required: bool, *, actor: StaffUser | None = None) -> None:
-    if role not in ROLES:
-        raise AccountError(_("角色无效。"), "role")
+    role = _role(role)
     setting = db.session.get(RoleSetting, role) or RoleSetting(role=role)
     setting.totp_required = bool(required)
     db.session.add(setting)
