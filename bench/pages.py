@@ -47,7 +47,10 @@ def page_set():
     import sqlalchemy as sa
 
     from portal.extensions import db
-    from portal.register.models import RECORD_MODELS, Agency, Penalty
+    from portal.register.kinds import KINDS
+    from portal.register.models import Agency, Penalty
+
+    RECORD_MODELS = {kind.key: kind.model for kind in KINDS}
 
     def busiest(n):
         counts = {}
@@ -132,7 +135,9 @@ def bench_pages(app, runs):
 
 
 def bench_csv(app, kinds, counts):
-    from portal.register.columns import KIND_TO_DOWNLOAD
+    from portal.register.kinds import DATASETS
+
+    KIND_TO_DOWNLOAD = {dataset.key: dataset.download for dataset in DATASETS}
 
     client = app.test_client()
     rows = []
@@ -195,7 +200,7 @@ def main(argv=None):
     if args.only != "csv":
         rows = bench_pages(app, args.runs)
         print(f"\n{'page':<34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'KiB':>6}  target")
-        for group, label, url, p50, p95, mx, size in rows:
+        for group, label, _url, p50, p95, mx, size in rows:
             target = TARGETS_MS.get(group)
             mark = "" if target is None else (f"<= {target} ok" if p95 <= target
                                               else f"<= {target} SLOW")

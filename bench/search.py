@@ -38,7 +38,8 @@ def pct(values, p):
 def make_app(db_url, engine, index_dir, instance):
     from portal import create_app
 
-    return create_app({"TESTING": False, "SECRET_KEY": "bench" * 10, "SQLALCHEMY_DATABASE_URI": db_url,
+    return create_app({"TESTING": False, "SECRET_KEY": "bench" * 10,
+                       "SQLALCHEMY_DATABASE_URI": db_url,
                        "SEARCH_ENGINE": engine, "SEARCH_INDEX_DIR": index_dir,
                        "INSTANCE_PATH": instance, "RATELIMIT_ENABLED": False})
 
@@ -184,7 +185,8 @@ def bench_engine(engine_name, db_url, tmp, repeat):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=10000)
     ap.add_argument("--engines", default="tantivy,whoosh")
     ap.add_argument("--repeat", type=int, default=2)

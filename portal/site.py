@@ -64,9 +64,9 @@ def init_app(app):
 
     @app.template_filter("division_name")
     def division_name(code):
-        from .register.reference import division_path_name
+        from .register.divisions import path_name
 
-        return division_path_name(code)
+        return path_name(code)
 
     @app.template_filter("cn_date")
     def cn_date(value):

@@ -18,7 +18,7 @@ def init_app(app):
     from . import cli, indexing, views
     from .engines import make_engine
 
-    engine = make_engine(app.config.get("SEARCH_ENGINE", "tantivy"),
+    engine = make_engine(app.config["SEARCH_ENGINE"],
                          app.config["SEARCH_INDEX_DIR"])
     app.extensions["search"] = engine
     indexing.register_hooks()

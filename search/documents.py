@@ -24,6 +24,9 @@ stamp          a hash of all the above, used by ``portal search check``
 
 Only agencies and records whose status is "published" are documents; a
 withdrawn or repaired record is deleted from the index when it changes.
+What a record of each kind contributes (body, identifiers, facets, the title
+and snippet texts of a hit) is its kind's declaration in
+``portal.register.kinds``; this module assembles documents from it.
 Engines turn the texts into terms with :func:`analyse`.
 """
 
@@ -33,32 +36,23 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from portal.register.models import (
-    Agency,
-    CreditGrade,
-    Division,
-    ListEntry,
-    Penalty,
-    SpotCheck,
-)
+from portal.register import kinds as register
+from portal.register import vocab
+from portal.register.divisions import lineage
+from portal.register.kinds import index_text
+from portal.register.models import Agency, Division
 
-from .text import bigram_stream, canonical_identifier, normalise
+from .text import bigram_stream, canonical_identifier, normalize
 
-KINDS = ("agency", "spot_check", "penalty", "credit_grade", "list_entry")
-RECORD_CLASSES = {"spot_check": SpotCheck, "penalty": Penalty, "credit_grade": CreditGrade,
-                  "list_entry": ListEntry}
-MODEL_OF_KIND = {"agency": Agency, **RECORD_CLASSES}
+KINDS: tuple[str, ...] = ("agency", *(kind.key for kind in register.KINDS))
+MODEL_OF_KIND: dict[str, type[Any]] = {"agency": Agency,
+                                  **{kind.key: kind.model for kind in register.KINDS}}
 FOREVER = 99991231
-
-# Chinese labels written into the index (never translated: the index is Chinese).
-AGENCY_KIND_TEXT = {"patent": "专利代理", "trademark": "商标代理", "both": "专利和商标代理"}
-AGENCY_STATUS_TEXT = {"practising": "执业", "suspended": "停止承接新业务", "deregistered": "注销",
-                      "revoked": "吊销"}
-LIST_KIND_TEXT = {"abnormal": "经营异常名录", "serious": "严重违法失信名单"}
 
 
 def make_key(kind: str, ident: int) -> str:
@@ -71,7 +65,7 @@ def split_key(key: str) -> tuple[str, int]:
 
 
 def key_of(obj) -> str:
-    kind = "agency" if isinstance(obj, Agency) else obj.KIND
+    kind = "agency" if isinstance(obj, Agency) else register.of(obj).key
     return make_key(kind, obj.id)
 
 
@@ -80,22 +74,24 @@ def ymd(value: dt.date | None, default: int = 0) -> int:
 
 
 class RegionResolver:
-    """Division code -> [province, city, district] codes, cached per build."""
+    """Division code -> [province, city, district] codes (those that exist), cached per build."""
 
     def __init__(self, session: Session):
         self.session = session
         self._cache: dict[str, list[str]] = {}
 
     def preload(self) -> None:
-        for div in self.session.scalars(sa.select(Division)):
-            self._cache[div.code] = div.ancestors_and_self()
+        known = set(self.session.scalars(sa.select(Division.code)))
+        for code in known:
+            self._cache[code] = lineage(code, known)
 
     def __call__(self, code: str | None) -> list[str]:
         if not code:
             return []
         if code not in self._cache:
-            div = self.session.get(Division, code)
-            self._cache[code] = div.ancestors_and_self() if div else [code]
+            known = set(self.session.scalars(
+                sa.select(Division.code).where(Division.code.in_(lineage(code)))))
+            self._cache[code] = lineage(code, known) if code in known else [code]
         return self._cache[code]
 
 
@@ -124,8 +120,8 @@ def agency_document(agency: Agency, regions: RegionResolver) -> dict:
         body=[
             agency.uscc,
             agency.licence_no or "",
-            AGENCY_KIND_TEXT.get(agency.kind, agency.kind),
-            AGENCY_STATUS_TEXT.get(agency.status, agency.status),
+            index_text(vocab.AGENCY_KINDS, agency.kind),
+            index_text(vocab.AGENCY_STATUSES, agency.status),
             agency.address or "",
             agency.legal_rep or "",
             agency.branches or "",
@@ -145,45 +141,21 @@ def record_document(record, regions: RegionResolver) -> dict | None:
     """The document of a public record, or None when the record is not to be indexed."""
     if record.status != "published":
         return None
+    kind = register.of(record)
+    text = kind.search_text(record)
     doc = _agency_part(record.agency, regions)
-    ids: list[str] = []
-    grade = None
-    penalty_kinds: list[str] = []
-    active = None
-    if isinstance(record, SpotCheck):
-        body = [record.task_number, record.task_name, record.check_type, record.result,
-                record.remarks or "", record.authority]
-    elif isinstance(record, Penalty):
-        if record.agency is None:
-            doc["name"] = record.party_name
-            doc["region"] = regions(record.bureau.code if record.bureau else None)
-            if record.party_uscc:
-                ids.append(canonical_identifier(record.party_uscc))
-        ids.append(canonical_identifier(record.decision_number))
-        penalty_kinds = record.penalty_kind_list
-        body = [record.decision_number, record.party_name, record.violation_type,
-                record.penalty_kinds, record.facts, record.legal_basis, record.authority,
-                record.full_text or ""]
-    elif isinstance(record, CreditGrade):
-        grade = record.grade
-        body = [f"{record.period}年度 专利代理信用评价", f"信用等级 {record.grade}",
-                f"得分 {record.score}" if record.score is not None else "", record.authority]
-    elif isinstance(record, ListEntry):
-        active = "1" if record.removed_on is None else "0"
-        body = [LIST_KIND_TEXT.get(record.list_kind, record.list_kind), record.inclusion_reason,
-                record.inclusion_authority, record.inclusion_decision_number or "",
-                record.removal_reason or "", record.removal_authority or ""]
-    else:  # pragma: no cover - a new record kind must be added here
-        raise TypeError(f"not searchable: {record!r}")
+    if record.agency is None:  # an unregistered party: its name, the publisher's region
+        doc["name"] = kind.display(record)[0]
+        doc["region"] = regions(record.bureau.code if record.bureau else None)
     doc.update(
-        key=make_key(record.KIND, record.id),
-        kind=record.KIND,
-        body=[b for b in body if b],
-        ids=ids,
+        key=make_key(kind.key, record.id),
+        kind=kind.key,
+        body=[b for b in text.body if b],
+        ids=[canonical_identifier(x) for x in text.ids],
         date=ymd(record.record_date),
-        grade=grade,
-        penalty_kinds=penalty_kinds,
-        active=active,
+        grade=text.grade,
+        penalty_kinds=text.penalty_kinds,
+        active=text.active,
         pub_from=ymd(record.published_on),
         pub_to=ymd(record.publication_ends_on, FOREVER),
     )
@@ -207,16 +179,7 @@ def display_texts(obj) -> tuple[str, list[str]]:
         if former:
             texts.insert(0, "曾用名：" + former)
         return obj.name, texts
-    if isinstance(obj, Penalty):
-        return obj.party_name, [obj.facts, obj.full_text or "", obj.violation_type,
-                                obj.decision_number]
-    if isinstance(obj, SpotCheck):
-        return obj.agency.name, [f"{obj.task_name}：{obj.result}", obj.remarks or ""]
-    if isinstance(obj, CreditGrade):
-        return obj.agency.name, [f"{obj.period}年度信用等级 {obj.grade}"]
-    if isinstance(obj, ListEntry):
-        return obj.agency.name, [f"{LIST_KIND_TEXT.get(obj.list_kind, '')}：{obj.inclusion_reason}"]
-    return str(obj), []
+    return register.of(obj).display(obj)
 
 
 # -- loading -----------------------------------------------------------------------
@@ -225,10 +188,11 @@ def display_texts(obj) -> tuple[str, list[str]]:
 def _options(kind: str):
     if kind == "agency":
         return [selectinload(Agency.former_names)]
-    model = RECORD_CLASSES[kind]
+    record_kind = register.get(kind)
+    model = record_kind.model
     opts = [selectinload(model.agency).selectinload(Agency.former_names)]
-    if model is Penalty:
-        opts.append(selectinload(Penalty.bureau))
+    if record_kind.agency_optional:  # the region of an unregistered party is its publisher's
+        opts.append(selectinload(model.bureau))
     return opts
 
 
@@ -278,9 +242,10 @@ def iter_documents(session: Session, chunk: int = 2000) -> Iterator[dict]:
 
 def record_keys_of_agency(session: Session, agency_id: int) -> list[str]:
     keys = []
-    for kind, model in RECORD_CLASSES.items():
+    for kind in register.KINDS:
+        model = kind.model
         for ident in session.scalars(sa.select(model.id).where(model.agency_id == agency_id)):
-            keys.append(make_key(kind, ident))
+            keys.append(make_key(kind.key, ident))
     return keys
 
 
@@ -288,10 +253,10 @@ def record_keys_of_agency(session: Session, agency_id: int) -> list[str]:
 
 
 def analyse(doc: dict, seg) -> dict:
-    """Index fields of a document: segmented words and bigram streams, normalised."""
-    name = normalise(doc["name"])
-    former = [normalise(f) for f in doc["former"]]
-    body = [normalise(b) for b in doc["body"]]
+    """Index fields of a document: segmented words and bigram streams, normalized."""
+    name = normalize(doc["name"])
+    former = [normalize(f) for f in doc["former"]]
+    body = [normalize(b) for b in doc["body"]]
     # An exact name ranks the agency (or an unregistered party's penalty) itself
     # first, ahead of the records that carry the agency's name.
     own = doc["kind"] == "agency" or doc["agency_id"] is None

@@ -12,15 +12,15 @@ import time
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from werkzeug.routing import BuildError
 
 from portal import timeutil
 from portal.extensions import db
+from portal.register import kinds as register
 from portal.register import vocab
 from portal.register.models import Agency, AgencyFormerName, Division, Penalty
+from portal.register.urls import agency_url, record_url
 
 from . import get_engine, get_segmenter
 from .documents import (
@@ -32,11 +32,11 @@ from .documents import (
     ymd,
 )
 from .engines.base import Filters, SearchRequest
-from .text import MAX_QUERY_CHARS, ParsedQuery, canonical_identifier, highlight, normalise
+from .text import MAX_QUERY_CHARS, ParsedQuery, canonical_identifier, highlight, normalize
 
 PER_PAGE = 20
 MAX_PAGE = 250
-KIND_LABELS = {"agency": _l("代理机构"), **vocab.RECORD_KINDS}
+KIND_LABELS = {dataset.key: dataset.label for dataset in register.DATASETS}
 ACTIVE_LABELS = {"1": _l("仍在名录中"), "0": _l("已移出")}
 SORTS = {"relevance": _l("相关度"), "date": _l("日期（新到旧）")}
 
@@ -74,7 +74,7 @@ class SearchParams:
 
 
 def _clean(value: str | None, limit: int = 100) -> str:
-    return normalise(value or "")[:limit].strip()
+    return normalize(value or "")[:limit].strip()
 
 
 def _parse_date(args, name: str, errors: dict) -> dt.date | None:
@@ -88,35 +88,50 @@ def _parse_date(args, name: str, errors: dict) -> dt.date | None:
         return None
 
 
-def parse_params(args) -> SearchParams:
-    """Search parameters from a query string; anything invalid is dropped with a message."""
-    errors: dict[str, str] = {}
+def _chosen(args, name: str, allowed) -> tuple[str, ...]:
+    """The allowed values of a repeated parameter, in order, without repeats."""
+    return tuple(v for v in dict.fromkeys(args.getlist(name)) if v in allowed)
+
+
+def _query_text(args, errors: dict) -> str:
     q = (args.get("q") or "")
     if len(q) > MAX_QUERY_CHARS:
         errors["q"] = str(_l("搜索词过长，只使用了前 %(n)s 个字。", n=MAX_QUERY_CHARS))
         q = q[:MAX_QUERY_CHARS]
-    q = "".join(c for c in q if c.isprintable() or c == " ")
-    kinds = tuple(k for k in dict.fromkeys(args.getlist("kind")) if k in KINDS)
-    grades = tuple(g for g in dict.fromkeys(args.getlist("grade")) if g in vocab.CREDIT_GRADES)
-    pkinds = tuple(p for p in dict.fromkeys(args.getlist("penalty_kind"))
-                   if p in vocab.PENALTY_KINDS)
+    return "".join(c for c in q if c.isprintable() or c == " ").strip()
+
+
+def _region(args, errors: dict) -> str | None:
     region = _clean(args.get("region"), 6)
     if region and not re.fullmatch(r"\d{6}", region):
         errors["region"] = str(_l("地区代码应为 6 位数字；已忽略该条件。"))
-        region = ""
+        return None
+    return region or None
+
+
+def _page(args) -> int:
+    try:
+        return min(max(int(args.get("page") or 1), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def parse_params(args) -> SearchParams:
+    """Search parameters from a query string; anything invalid is dropped with a message."""
+    errors: dict[str, str] = {}
+    q = _query_text(args, errors)
+    region = _region(args, errors)
     date_from = _parse_date(args, "date_from", errors)
     date_to = _parse_date(args, "date_to", errors)
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
     sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
-    try:
-        page = min(max(int(args.get("page") or 1), 1), MAX_PAGE)
-    except ValueError:
-        page = 1
-    return SearchParams(q=q.strip(), kinds=kinds, region=region or None, date_from=date_from,
-                        date_to=date_to, grades=grades, penalty_kinds=pkinds,
+    return SearchParams(q=q, kinds=_chosen(args, "kind", KINDS), region=region,
+                        date_from=date_from, date_to=date_to,
+                        grades=_chosen(args, "grade", vocab.CREDIT_GRADES),
+                        penalty_kinds=_chosen(args, "penalty_kind", vocab.PENALTY_KINDS),
                         active=args.get("active") in ("1", "on", "true"), sort=sort,
-                        page=page, errors=errors)
+                        page=_page(args), errors=errors)
 
 
 def filters_of(params: SearchParams, today: dt.date | None = None) -> Filters:
@@ -135,22 +150,9 @@ def filters_of(params: SearchParams, today: dt.date | None = None) -> Filters:
 # -- URLs ----------------------------------------------------------------------
 
 
-def url_of(obj) -> str | None:
-    """The public page of an agency or record (engineer A's helpers when present)."""
-    try:
-        from portal.register import urls
-    except ImportError:
-        urls = None
-    try:
-        if urls is not None:
-            return urls.agency_url(obj) if isinstance(obj, Agency) else urls.record_url(obj)
-        if isinstance(obj, Agency):
-            return url_for("records.agency", uscc=obj.uscc)
-        if isinstance(obj, Penalty):
-            return url_for("records.penalty", decision_number=obj.decision_number)
-        return url_for(f"records.{obj.KIND}", record_id=obj.id)
-    except BuildError:
-        return None
+def url_of(obj) -> str:
+    """The public page of an agency or record."""
+    return agency_url(obj) if isinstance(obj, Agency) else record_url(obj)
 
 
 # -- identifiers -----------------------------------------------------------------
@@ -170,7 +172,7 @@ def find_identifier(raw: str):
     if agency is not None:
         return agency
     penalty = db.session.scalar(
-        sa.select(Penalty).where(Penalty.decision_number == normalise(raw).strip())
+        sa.select(Penalty).where(Penalty.decision_number == normalize(raw).strip())
     )
     if penalty is None:  # bracket variants: ask the index, which stores canonical forms
         keys = get_engine().find_identifier(ident, ymd(timeutil.today()))
@@ -231,9 +233,9 @@ def load_objects(keys: list[str]) -> list:
 
 
 def _hit(obj, terms: list[str]) -> Hit:
-    kind = "agency" if isinstance(obj, Agency) else obj.KIND
+    kind = "agency" if isinstance(obj, Agency) else register.of(obj).key
     title, texts = display_texts(obj)
-    source = next((t for t in texts if t and any(normalise(w) in normalise(t) for w in terms)),
+    source = next((t for t in texts if t and any(normalize(w) in normalize(t) for w in terms)),
                   texts[0] if texts else "")
     date = getattr(obj, "record_date", None) if kind != "agency" else obj.established_on
     return Hit(kind=kind, kind_label=str(KIND_LABELS[kind]), obj=obj,
@@ -251,7 +253,8 @@ def _facet_values(params: SearchParams, counts: dict[str, dict[str, int]]) -> di
                        for g in vocab.CREDIT_GRADES if gc.get(g) or g in params.grades]
     pc = counts.get("penalty_kinds", {})
     facets["penalty_kind"] = [FacetValue(p, p, pc.get(p, 0), p in params.penalty_kinds)
-                              for p in vocab.PENALTY_KINDS if pc.get(p) or p in params.penalty_kinds]
+                              for p in vocab.PENALTY_KINDS
+                              if pc.get(p) or p in params.penalty_kinds]
     ac = counts.get("active", {})
     facets["active"] = ([FacetValue("1", str(ACTIVE_LABELS["1"]), ac.get("1", 0), params.active)]
                         if ac.get("1") or params.active else [])
@@ -304,7 +307,7 @@ def run_search(params: SearchParams) -> SearchPage:
 
 def suggest_agencies(text: str, limit: int = 8) -> list[Agency]:
     """Agencies matching ``text`` by name, former name (words or substring) or USCC prefix."""
-    t = normalise(text or "").strip()[:60]
+    t = normalize(text or "").strip()[:60]
     limit = max(1, min(int(limit), 50))
     if not t:
         return []

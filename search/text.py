@@ -1,7 +1,7 @@
 """Text handling shared by indexing and querying: normalisation, segmentation,
 bigrams for phrases, and highlighting on the original text.
 
-* Every string, at index and at query time, goes through :func:`normalise`
+* Every string, at index and at query time, goes through :func:`normalize`
   (NFKC: full-width ``（）ＡＢＣ１２３`` become ``()ABC123``; lower case; control
   characters dropped), so full- and half-width forms match each other.
 * Words come from a jieba segmenter loaded with the domain word list
@@ -42,7 +42,7 @@ _FULL_MODE_WORD = re.compile(r"[\u4e00-\u9fd5]{2,}")
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
 
 
-def normalise(text: str | None) -> str:
+def normalize(text: str | None) -> str:
     """NFKC, lower case, control/format characters replaced by spaces."""
     if not text:
         return ""
@@ -73,7 +73,7 @@ def domain_words() -> list[tuple[str, int]]:
         if not line or line.startswith("#"):
             continue
         parts = line.split()
-        words[normalise(parts[0])] = int(parts[1]) if len(parts) > 1 else 20000
+        words[normalize(parts[0])] = int(parts[1]) if len(parts) > 1 else 20000
     from portal.register import vocab
 
     terms: list[str] = []
@@ -81,7 +81,7 @@ def domain_words() -> list[tuple[str, int]]:
     terms += list(vocab.VIOLATION_TYPES) + list(vocab.LIST_INCLUSION_REASONS)
     terms += list(vocab.LIST_REMOVAL_REASONS)
     for term in terms:
-        term = normalise(term)
+        term = normalize(term)
         # Only short vocabulary entries become single words; long ones (whole
         # sentences) are better served by their parts and by bigram phrases.
         if 2 <= len(term) <= 8 and _CJK.search(term) and not re.search(r"[,、/()]", term):
@@ -121,7 +121,7 @@ class Segmenter:
             self._known = lambda w: self._impl.FREQ.get(w, 0) > 0
 
     def words(self, text: str) -> list[str]:
-        """Tokens of an already normalised text for indexing: search mode plus
+        """Tokens of an already normalized text for indexing: search mode plus
         every dictionary word inside it (full mode), so that a query word the
         dictionary knows is always found as a word, whatever the context."""
         out: list[str] = []
@@ -147,7 +147,7 @@ class Segmenter:
         return bool(_FULL_MODE_WORD.fullmatch(word)) and self._known(word)
 
     def query_words(self, text: str) -> list[str]:
-        """Precise-mode tokens of an already normalised query."""
+        """Precise-mode tokens of an already normalized query."""
         out: list[str] = []
         for tok in self._cut(text):
             tok = tok.strip()
@@ -171,7 +171,7 @@ def segmenter(flavour: str = "rjieba") -> Segmenter:
 
 
 def bigrams(text: str) -> list[str]:
-    """Tokens for exact-substring phrase matching of a normalised text.
+    """Tokens for exact-substring phrase matching of a normalized text.
 
     CJK runs become overlapping bigrams (a single character stays a unigram);
     runs of ASCII letters/digits stay whole.  Punctuation and spaces end a run:
@@ -191,7 +191,7 @@ def bigrams(text: str) -> list[str]:
 
 
 def bigram_stream(parts) -> str:
-    """Space-joined bigrams of several normalised texts, separated by a gap token."""
+    """Space-joined bigrams of several normalized texts, separated by a gap token."""
     chunks = []
     for part in parts:
         toks = bigrams(part)
@@ -213,7 +213,7 @@ class ParsedQuery:
     def __init__(self, raw: str | None, seg: Segmenter):
         raw = (raw or "")[:MAX_QUERY_CHARS]
         self.raw = raw
-        text = normalise(raw)
+        text = normalize(raw)
         # Quotes of every width: " “ ” 「 」 『 』 (NFKC turns ＂ into ").
         text = re.sub(r"[“”「」『』]", '"', text)
         self.text = " ".join(text.split())
@@ -273,12 +273,12 @@ class ParsedQuery:
 # -- highlighting ---------------------------------------------------------------
 
 
-def _normalised_with_map(text: str) -> tuple[str, list[int]]:
-    """Normalise ``text`` char by char, keeping each output char's source index."""
+def _normalized_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalize ``text`` char by char, keeping each output char's source index."""
     out: list[str] = []
     where: list[int] = []
     for i, c in enumerate(text):
-        n = normalise(c)
+        n = normalize(c)
         out.append(n)
         where.extend([i] * len(n))
     return "".join(out), where
@@ -287,13 +287,13 @@ def _normalised_with_map(text: str) -> tuple[str, list[int]]:
 def highlight(text: str | None, terms: list[str], width: int = 120) -> Markup:
     """An escaped snippet of the ORIGINAL text with the matched terms in <mark>.
 
-    Matching happens on the normalised text (so ``（`` matches ``(``) and the
+    Matching happens on the normalized text (so ``（`` matches ``(``) and the
     spans are mapped back to the original characters.  Without a match the
     snippet is the beginning of the text.
     """
     if not text:
         return Markup("")
-    norm, where = _normalised_with_map(text)
+    norm, where = _normalized_with_map(text)
     spans: list[tuple[int, int]] = []
     for term in terms:
         if not term:

@@ -8,6 +8,10 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from .kinds import DATASETS
+
+DATASET_KEYS = [dataset.key for dataset in DATASETS]
+
 
 @click.command("demo", help="Load deterministic synthetic demo data (replaces earlier demo data).")
 @click.option("--agencies", default=1000, show_default=True, type=click.IntRange(1, 2_000_000),
@@ -21,7 +25,8 @@ def demo_command(agencies, seed):
     from .demo import DEFAULT_SEED, build_demo, has_real_agencies
 
     if current_app.config["PORTAL_ENV"] == "production":
-        raise click.ClickException("生产环境（PORTAL_ENV=production）不允许加载演示数据和演示账号。")
+        raise click.ClickException(
+            "生产环境（PORTAL_ENV=production）不允许加载演示数据和演示账号。")
     if has_real_agencies():
         raise click.ClickException(
             "数据库中已有非演示数据的代理机构，拒绝加载演示数据（演示数据只能装入空库或演示库）。"
@@ -42,10 +47,9 @@ def demo_command(agencies, seed):
     click.echo("提示：运行 `portal search rebuild` 以重建搜索索引。")
 
 
-@click.command("import", help="Import a CSV/XLSX file of KIND (agency, spot_check, penalty, "
-                              "credit_grade, list_entry); all rows or nothing.")
-@click.argument("kind", type=click.Choice(["agency", "spot_check", "penalty", "credit_grade",
-                                           "list_entry"]))
+@click.command("import", help=f"Import a CSV/XLSX file of KIND ({', '.join(DATASET_KEYS)}); "
+                              "all rows or nothing.")
+@click.argument("kind", type=click.Choice(DATASET_KEYS))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
 @click.option("--bureau", "bureau_code", default=None,

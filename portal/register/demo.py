@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import delete, func, insert, select
@@ -22,7 +23,7 @@ from stdnum.cn.uscc import calc_check_digit
 from ..extensions import db
 from ..timeutil import today as today_cn
 from ..timeutil import utcnow
-from . import vocab
+from . import divisions, vocab
 from .models import (
     Agency,
     AgencyFormerName,
@@ -34,7 +35,7 @@ from .models import (
     SiteMeta,
     SpotCheck,
 )
-from .services import add_months, publication_end_for, repair_allowed_from
+from .publication import NOT_REPAIRABLE_KINDS, publication_end_for, repair_allowed_from
 
 DEFAULT_SEED = 20261121
 CHUNK = 5000
@@ -76,8 +77,16 @@ NAME_FORMS = (
     ("{p}{t}知识产权服务有限公司", "trademark", 8),
     ("{p}{t}知识产权代理事务所（特殊普通合伙）", None, 10),
 )
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN_CHARS = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉晶欣宇浩凯健俊帆帅旭宁琳晨阳佳然一子梓睿思雨涵嘉宏志文博瑞家昊轩泽晓海婷倩颖慧建国云飞立新春丹"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN_CHARS = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉晶欣宇浩凯健"
+    "俊帆帅旭宁琳晨阳佳然一子梓睿思雨涵嘉宏志文博瑞家昊轩泽晓海婷倩颖慧建国云飞立新春"
+    "丹"
+)
 ROADS = ("长风", "学府", "建设", "解放", "人民", "文化", "和平", "新华", "胜利", "五一", "体育",
          "平阳", "坞城", "晋阳", "府东", "迎宾", "朝阳", "康宁", "科技", "创业", "高新", "滨河",
          "龙城", "光明", "兴华", "振兴", "育才", "金融", "青年", "复兴")
@@ -114,28 +123,31 @@ PENALTY_TEMPLATES = {
                ("警告",), ("通报批评",)),
         "ip": True},
     "无资质专利代理": {
-        "facts": ("经查，当事人未取得专利代理机构执业许可证，自{a}起以“专利申请服务”名义对外承接专利代理业务，"
+        "facts": ("经查，当事人未取得专利代理机构执业许可证，"
+               "自{a}起以“专利申请服务”名义对外承接专利代理业务，"
                "截至{b}共代理提交专利申请{n}件，收取服务费用合计人民币{income}元。"),
         "violated": "《专利代理条例》第九条",
         "basis": "依据《专利代理条例》第二十七条",
         "kinds": (("没收违法所得", "罚款"),),
         "ip": True},
     "出租、出借专利代理资质": {
-        "facts": ("经查，当事人于{a}至{b}期间，允许他人以其名义承接专利代理业务，涉及专利申请{n}件，"
-               "收取“挂靠费”人民币{income}元。"),
+        "facts": ("经查，当事人于{a}至{b}期间，允许他人以其名义承接专利代理业务，"
+               "涉及专利申请{n}件，收取“挂靠费”人民币{income}元。"),
         "violated": "《专利代理条例》第二十五条第一款",
         "basis": "依据《专利代理条例》第二十五条第一款",
         "kinds": (("警告", "罚款", "责令停止承接新的专利代理业务"), ("吊销执业许可证",)),
         "ip": True},
     "商标代理违法": {
-        "facts": ("经查，当事人于{a}至{b}期间，明知委托人申请注册的商标属于不以使用为目的的恶意商标注册申请，"
+        "facts": ("经查，当事人于{a}至{b}期间，"
+               "明知委托人申请注册的商标属于不以使用为目的的恶意商标注册申请，"
                "仍接受委托代理提交商标注册申请{n}件。"),
         "violated": "《商标法》第十九条第三款",
         "basis": "依据《商标法》第六十八条第一款、《商标代理监督管理规定》第三十九条",
         "kinds": (("警告", "罚款"), ("罚款",), ("通报批评",)),
         "ip": False},
     "以不正当手段招揽业务": {
-        "facts": ("经查，当事人于{a}至{b}期间，在互联网搜索引擎投放广告，冒用官方名义，使用“官方指定”“内部快速授权渠道”"
+        "facts": ("经查，当事人于{a}至{b}期间，在互联网搜索引擎投放广告，冒用官方名义，"
+               "使用“官方指定”“内部快速授权渠道”"
                "等用语招揽专利、商标代理业务，共获得委托{n}件。"),
         "violated": "《专利代理条例》第二十三条和《商标代理监督管理规定》第十四条",
         "basis": "依据《专利代理条例》第二十五条第一款、《商标代理监督管理规定》第三十九条",
@@ -149,15 +161,45 @@ PENALTY_TEMPLATES = {
         "kinds": (("罚款",), ("警告", "罚款")),
         "ip": False},
     "代理师未落实签名责任制": {
-        "facts": ("经查，当事人于{a}至{b}期间代理提交的专利申请中，有{n}件申请文件未由承办的专利代理师签名，"
+        "facts": ("经查，当事人于{a}至{b}期间代理提交的专利申请中，"
+               "有{n}件申请文件未由承办的专利代理师签名，"
                "当事人未建立并落实代理师签名责任制。"),
         "violated": "《专利代理管理办法》第二十条",
         "basis": "依据《专利代理条例》第二十五条第一款",
         "kinds": (("警告",), ("警告", "罚款"), ("通报批评",)),
         "ip": True},
 }
-UNREGISTERED_NAMES = ("{p}{t}信息咨询有限公司", "{p}{t}企业管理咨询有限公司", "{p}{t}科技服务有限公司",
-                      "{p}{t}文化传媒有限公司")
+UNREGISTERED_NAMES = ("{p}{t}信息咨询有限公司", "{p}{t}企业管理咨询有限公司",
+                      "{p}{t}科技服务有限公司", "{p}{t}文化传媒有限公司")
+UNLICENSED = "无资质专利代理"  # the violation of unregistered operators
+TRADEMARK_VIOLATIONS = ("商标代理违法", "以不正当手段招揽业务", "虚假宣传")
+
+PROVINCE_WEIGHTS = {"140000": 45, "310000": 45, "410000": 10}
+SHANGHAI = "310000"  # a municipality: its districts hang directly under the province
+PROVINCE_ABBR = {"140000": "晋", "410000": "豫"}
+AGENCY_STATUS_WEIGHTS = {"practising": 88, "suspended": 4, "deregistered": 5, "revoked": 3}
+SPOT_CHECK_COUNT_WEIGHTS = {0: 3, 1: 8, 2: 14, 3: 18, 4: 19, 5: 16, 6: 12, 7: 8}
+SPOT_RESULT_WEIGHTS = {"未发现问题": 62, "发现问题经责令已改正": 12, "发现问题待后续处理": 4,
+                       "未发现开展本次抽查涉及的经营活动": 5, "通过登记的住所(经营场所)无法联系": 4,
+                       "不符合执业许可条件": 3, "代理师未落实签名责任制": 4,
+                       "未以机构名义提交申请": 2, "未按规定公示应当公示的信息": 3,
+                       "已关闭停业或正在清算": 1}
+GRADE_WEIGHTS = {"A+": 8, "A": 45, "B": 30, "C": 12, "D": 5}
+GRADE_SCORES = {"A+": (95, 100), "A": (90, 100), "B": (75, 89.9), "C": (60, 74.9), "D": (30, 59.9)}
+ANNUAL_REPORT_MISSING = "未按规定报送年度报告"
+UNREACHABLE = "通过登记的住所或经营场所无法联系"
+# Reasons for the abnormal list (weights), each with the reason it is lifted.
+LISTING_REASON_WEIGHTS = {ANNUAL_REPORT_MISSING: 80, UNREACHABLE: 12,
+                          "公示信息隐瞒真实情况、弄虚作假": 4, "未在责令期限内公示有关信息": 4}
+LISTING_REMOVALS = {ANNUAL_REPORT_MISSING: "已补报年度报告", UNREACHABLE: "已重新取得联系",
+                    "公示信息隐瞒真实情况、弄虚作假": "已更正公示信息",
+                    "未在责令期限内公示有关信息": "已履行公示义务"}
+CHINESE_NUMERALS = "一二三四五六"
+TOTAL_KEYS = ("agencies", "former_names", "spot_checks", "credit_grades", "list_entries",
+              "penalties")
+RECORD_KEYS = ("spot_checks", "credit_grades", "list_entries", "penalties")
+RECORD_MODELS = {"spot_checks": SpotCheck, "credit_grades": CreditGrade, "list_entries": ListEntry,
+                 "penalties": Penalty}
 
 
 def _cn_date(day: dt.date) -> str:
@@ -210,13 +252,15 @@ class _Gen:
             return start
         return start + dt.timedelta(days=self.r.randrange((end - start).days + 1))
 
-    def address(self, city_name: str, district_name: str, shanghai: bool) -> str:
+    def address(self, city_name: str, district_name: str) -> str:
         road = self.r.choice(ROADS) + self.r.choice(ROAD_SUFFIX)
         number = self.r.randint(1, 999)
         where = f"{city_name}{district_name}{road}{number}号"
         if self.r.random() < 0.6:
-            where += f"{self.r.choice(BUILDINGS)}{self.r.randint(2, 28)}层{self.r.randint(1, 30):02d}室"
+            building = self.r.choice(BUILDINGS)
+            where += f"{building}{self.r.randint(2, 28)}层{self.r.randint(1, 30):02d}室"
         return where
+
 
 
 def _served_districts() -> dict[str, list[Division]]:
@@ -260,7 +304,28 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
     Returns counts per table.  The caller commits.  Raises RuntimeError when the
     database holds agencies that are not demo data.
     """
-    from ..site import DEMO_KEY
+    from intake.demo import build_demo_tips
+
+    from ..auth.demo import build_demo_staff
+
+    _prepare_database()
+    builder = _DemoBuilder(seed, anchor or today_cn())
+    totals = dict.fromkeys(TOTAL_KEYS, 0)
+    for block_start in range(0, agencies, BLOCK):
+        counts = builder.build_block(min(BLOCK, agencies - block_start), first=block_start == 0)
+        for key, count in counts.items():
+            totals[key] += count
+    totals["penalties"] += builder.build_unregistered_penalties(max(1, agencies // 20))
+    # Staff accounts and tips, in the same transaction (tips need the staff as actors).
+    totals["staff_accounts"] = len(build_demo_staff())
+    totals["tips"] = build_demo_tips(seed=seed)
+    _mark_site_as_demo()
+    totals["records"] = sum(totals[k] for k in RECORD_KEYS)
+    return totals
+
+
+def _prepare_database() -> None:
+    """Refuse real data, load the reference data if missing, and clear earlier demo data."""
     from .reference import load_bureaus, load_divisions
 
     if has_real_agencies():
@@ -271,241 +336,9 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
         load_bureaus()
     clear_demo()
 
-    anchor = anchor or today_cn()
-    gen = _Gen(seed, anchor)
-    now = utcnow()
-    bureaus = {b.code: b for b in db.session.scalars(select(Bureau))}
-    divisions = {d.code: d for d in db.session.scalars(select(Division))}
-    districts = _served_districts()
-    # Existing USCCs and names (none are real: has_real_agencies() is False) stay unique.
 
-    def bureau_for(code: str) -> Bureau:
-        for c in (code, code[:4] + "00", code[:2] + "0000"):
-            if c in bureaus and bureaus[c].active:
-                return bureaus[c]
-        raise RuntimeError(f"no bureau for {code}")
-
-    # -- agencies and their records, block by block (bounded memory) ----------
-    province_weights = {"140000": 45, "310000": 45, "410000": 10}
-    licence_seq: dict[str, int] = {}
-    totals = dict.fromkeys(("agencies", "former_names", "spot_checks", "credit_grades",
-                            "list_entries", "penalties"), 0)
-    first_year = anchor.year - 4
-    decision_seq: dict[tuple[str, int], int] = {}
-
-    def record_base(bureau: Bureau, published: dt.date) -> dict:
-        return {"authority": bureau.name, "published_on": published, "publication_ends_on": None,
-                    "status": "published", "status_reason": None, "status_changed_at": None,
-                    "created_at": now, "updated_at": now, "bureau_id": bureau.id, "is_demo": True,
-                    "created_by_id": None, "updated_by_id": None, "status_changed_by_id": None}
-
-    def maybe_status(row: dict, p_withdraw: float, reason: str) -> None:
-        if gen.r.random() < p_withdraw:
-            row.update(status="withdrawn", status_reason=reason, status_changed_at=now)
-
-    for block_start in range(0, agencies, BLOCK):
-        agency_rows, former_rows, meta = [], [], []
-        spot_rows, grade_rows, list_rows, penalty_rows = [], [], [], []
-        max_id = db.session.scalar(select(func.max(Agency.id))) or 0
-        for _i in range(min(BLOCK, agencies - block_start)):
-            province = gen.weighted(province_weights)
-            city = gen.weighted(REGIONS[province])
-            district = gen.r.choice(districts[city])
-            prefix = CITY_PREFIX[city]
-            template, kind = gen.r.choices([(t, k) for t, k, _w in NAME_FORMS],
-                                           weights=[w for *_x, w in NAME_FORMS])[0]
-            kind = kind or gen.r.choice(("patent", "both"))
-            name = gen.unique_name(template, prefix)
-            status = gen.weighted({"practising": 88, "suspended": 4, "deregistered": 5, "revoked": 3})
-            established = gen.date_between(dt.date(1995, 1, 1), anchor - dt.timedelta(days=200))
-            licence = None
-            if kind in ("patent", "both"):
-                licence_seq[province] = licence_seq.get(province, 0) + 1
-                licence = f"{province[:2]}{licence_seq[province]:03d}"
-            if kind == "trademark":
-                agents = gen.r.randint(0, 6)
-            else:
-                agents = min(1 + int(gen.r.expovariate(1 / 6)), 120)
-            city_name = divisions[city].name if city != "310000" else "上海市"
-            branches = None
-            if agents > 15 and gen.r.random() < 0.3:
-                branches = "\n".join(f"{name.split('有限公司')[0]}{CITY_PREFIX[c]}分公司"
-                                     for c in gen.r.sample(sorted(CITY_PREFIX), 2) if c != city)
-            bureau = bureau_for(district.code)
-            row = {
-                "uscc": gen.uscc(district.code), "name": name, "licence_no": licence, "kind": kind, "status": status,
-                "address": gen.address(city_name, district.name, province == "310000"),
-                "division_code": district.code, "legal_rep": gen.person(), "agent_count": agents,
-                "established_on": established, "branches": branches, "bureau_id": bureau.id, "is_demo": True,
-                "created_at": now, "updated_at": now,
-            }
-            agency_rows.append(row)
-            former = []
-            if gen.r.random() < 0.10:
-                for _k in range(1 if gen.r.random() < 0.8 else 2):
-                    old_template = gen.r.choice([t for t, _k2, _w in NAME_FORMS])
-                    former.append((gen.unique_name(old_template, prefix),
-                                   gen.date_between(established, anchor - dt.timedelta(days=30))))
-            meta.append({"province": province, "city": city, "bureau": bureau, "former": former})
-        _insert(Agency, agency_rows)
-        ids = dict(db.session.execute(select(Agency.uscc, Agency.id).where(
-        Agency.is_demo.is_(True), Agency.id > max_id)).all())
-        for row, m in zip(agency_rows, meta):
-            row["id"] = ids[row["uscc"]]
-            for fname, until in sorted(m["former"], key=lambda x: x[1]):
-                former_rows.append({"agency_id": row["id"], "name": fname, "until": until})
-        _insert(AgencyFormerName, former_rows)
-
-        for row, m in zip(agency_rows, meta):
-            bureau = m["bureau"]
-            city_bureau = bureau_for(row["division_code"][:4] + "00") if m["province"] != "310000" else bureau
-            province_bureau = bureaus[m["province"]]
-            start = max(row["established_on"], dt.date(first_year, 1, 1))
-            # spot checks: a few tasks over the years, each task once per agency
-            n_checks = gen.r.choices((0, 1, 2, 3, 4, 5, 6, 7), weights=(3, 8, 14, 18, 19, 16, 12, 8))[0]
-            used_tasks = set()
-            for _k in range(n_checks):
-                year = gen.r.randint(max(start.year, first_year), anchor.year)
-                t_index = gen.r.randrange(len(SPOT_TASKS))
-                round_no = gen.r.randint(1, 2)
-                task_bureau = city_bureau if gen.r.random() < 0.7 else province_bureau
-                task_number = f"{task_bureau.code}{year}{t_index + 1:02d}{round_no:03d}"
-                if task_number in used_tasks:
-                    continue
-                used_tasks.add(task_number)
-                completed = gen.date_between(dt.date(year, 3, 1), min(dt.date(year, 12, 20), anchor))
-                result = gen.weighted({"未发现问题": 62, "发现问题经责令已改正": 12,
-                                       "发现问题待后续处理": 4, "未发现开展本次抽查涉及的经营活动": 5,
-                                       "通过登记的住所(经营场所)无法联系": 4, "不符合执业许可条件": 3,
-                                       "代理师未落实签名责任制": 4, "未以机构名义提交申请": 2,
-                                       "未按规定公示应当公示的信息": 3, "已关闭停业或正在清算": 1})
-                remarks = SPOT_REMARKS.get(result)
-                if remarks:
-                    remarks = remarks.format(issue=gen.r.choice(ISSUES))
-                published = min(completed + dt.timedelta(days=gen.r.randint(3, 20)), anchor)
-                sr = record_base(task_bureau, published)
-                sr.update(agency_id=row["id"], task_number=task_number,
-                          task_name=SPOT_TASKS[t_index][1].format(y=year),
-                          check_type=SPOT_TASKS[t_index][0], completed_on=completed, result=result,
-                          remarks=remarks)
-                maybe_status(sr, 0.006, "检查结果录入有误，已撤回更正")
-                spot_rows.append(sr)
-            # credit grades (patent agencies, and some trademark agencies in the 2025 pilot)
-            if row["status"] in ("practising", "suspended"):
-                for period in range(anchor.year - 3, anchor.year):
-                    evaluated = dt.date(period + 1, 6, 1) + dt.timedelta(days=gen.r.randint(0, 45))
-                    if evaluated > anchor or period < row["established_on"].year:
-                        continue
-                    if row["kind"] == "trademark" and (period < 2025 or gen.r.random() < 0.5):
-                        continue
-                    if row["kind"] != "trademark" and gen.r.random() < 0.1:
-                        continue
-                    grade = gen.weighted({"A+": 8, "A": 45, "B": 30, "C": 12, "D": 5})
-                    lo, hi = {"A+": (95, 100), "A": (90, 100), "B": (75, 89.9), "C": (60, 74.9),
-                              "D": (30, 59.9)}[grade]
-                    score = Decimal(str(round(gen.r.uniform(lo, hi), 1)))
-                    gr = record_base(province_bureau,
-                                     min(evaluated + dt.timedelta(days=gen.r.randint(5, 20)), anchor))
-                    gr.update(agency_id=row["id"], period=str(period), grade=grade, score=score,
-                              evaluated_on=evaluated)
-                    grade_rows.append(gr)
-            # list entries: missing the annual report puts an agency on the abnormal list on 1 April
-            for year in range(max(start.year, first_year) + 1, anchor.year + 1):
-                if gen.r.random() >= 0.09:
-                    continue
-                included = dt.date(year, 4, 1)
-                if included > anchor:
-                    continue
-                reason = gen.weighted({"未按规定报送年度报告": 80, "通过登记的住所或经营场所无法联系": 12,
-                                       "公示信息隐瞒真实情况、弄虚作假": 4, "未在责令期限内公示有关信息": 4})
-                if reason != "未按规定报送年度报告":
-                    included = gen.date_between(dt.date(year, 1, 10), min(dt.date(year, 12, 20), anchor))
-                lr = record_base(city_bureau, included)
-                seq = decision_seq[(city_bureau.code + "异", year)] = decision_seq.get(
-                    (city_bureau.code + "异", year), 0) + 1
-                lr.update(agency_id=row["id"], list_kind="abnormal", inclusion_reason=reason,
-                          included_on=included, inclusion_authority=city_bureau.name,
-                          inclusion_decision_number=f"{_abbr(city_bureau)}市监异列〔{year}〕{seq}号",
-                          removal_reason=None, removed_on=None, removal_authority=None)
-                if gen.r.random() < 0.6:
-                    removal = {"未按规定报送年度报告": "已补报年度报告",
-                               "通过登记的住所或经营场所无法联系": "已重新取得联系",
-                               "公示信息隐瞒真实情况、弄虚作假": "已更正公示信息",
-                               "未在责令期限内公示有关信息": "已履行公示义务"}[reason]
-                    removed_on = gen.date_between(included + dt.timedelta(days=10),
-                                                  min(included + dt.timedelta(days=300), anchor))
-                    if removed_on <= anchor and removed_on > included:
-                        lr.update(removal_reason=removal, removed_on=removed_on,
-                                  removal_authority=city_bureau.name)
-                list_rows.append(lr)
-                if reason == "通过登记的住所或经营场所无法联系" and lr["removed_on"] is None \
-                        and gen.r.random() < 0.25 and included + dt.timedelta(days=3 * 365) <= anchor:
-                    serious_on = included + dt.timedelta(days=3 * 365 + 1)
-                    lr.update(removal_reason="列入满三年转入严重违法失信名单", removed_on=serious_on,
-                              removal_authority=province_bureau.name)
-                    sr2 = record_base(province_bureau, serious_on)
-                    sr2.update(agency_id=row["id"], list_kind="serious",
-                               inclusion_reason="列入经营异常名录届满三年仍未履行相关义务",
-                               included_on=serious_on, inclusion_authority=province_bureau.name,
-                               inclusion_decision_number=None, removal_reason=None, removed_on=None,
-                               removal_authority=None)
-                    list_rows.append(sr2)
-            # penalties
-            if gen.r.random() < 0.22:
-                for _k in range(1 if gen.r.random() < 0.75 else 2):
-                    penalty_rows.append(_penalty_row(gen, row, m, bureaus, bureau_for, decision_seq,
-                                                     record_base, first_year, now))
-
-        if block_start == 0:  # a few records scheduled for the coming days
-            for rows, date_key in ((spot_rows, "completed_on"), (penalty_rows, "decided_on")):
-                recent = [r for r in rows if r[date_key] >= anchor - dt.timedelta(days=20)
-                          and r["status"] == "published"]
-                for r in recent[:: max(1, len(recent) // 6)][:6]:
-                    r["published_on"] = anchor + dt.timedelta(days=gen.r.randint(1, 10))
-                    if "decision_number" in r:
-                        r["publication_ends_on"] = publication_end_for(
-                            r["penalty_kinds"].split("、"), r["fine_amount"],
-                            r["suspension_months"], r["published_on"], small_fine=_small_fine())
-
-        _insert(SpotCheck, spot_rows)
-        _insert(CreditGrade, grade_rows)
-        _insert(ListEntry, list_rows)
-        _insert(Penalty, penalty_rows)
-
-        for key, rows in (("agencies", agency_rows), ("former_names", former_rows),
-                          ("spot_checks", spot_rows), ("credit_grades", grade_rows),
-                          ("list_entries", list_rows), ("penalties", penalty_rows)):
-            totals[key] += len(rows)
-
-    penalty_rows = []
-    # penalties against unregistered operators (not in the register)
-    for _k in range(max(1, agencies // 20)):
-        province = gen.weighted(province_weights)
-        city = gen.weighted(REGIONS[province])
-        district = gen.r.choice(districts[city])
-        city_name = divisions[city].name if city != "310000" else "上海市"
-        party = {
-            "id": None, "uscc": gen.uscc(district.code),
-            "name": gen.unique_name(gen.r.choice(UNREGISTERED_NAMES), CITY_PREFIX[city]),
-            "legal_rep": gen.person(), "address": gen.address(city_name, district.name, False),
-            "division_code": district.code, "established_on": dt.date(first_year - 2, 1, 1),
-            "kind": "patent",
-        }
-        pm = {"province": province, "city": city, "bureau": bureau_for(district.code)}
-        penalty_rows.append(_penalty_row(gen, party, pm, bureaus, bureau_for, decision_seq,
-                                         record_base, first_year, now,
-                                         violation="无资质专利代理"))
-
-    _insert(Penalty, penalty_rows)
-    totals["penalties"] += len(penalty_rows)
-
-    # Staff accounts and tips, in the same transaction (tips need the staff as actors).
-    from intake.demo import build_demo_tips
-
-    from ..auth.demo import build_demo_staff
-
-    totals["staff_accounts"] = len(build_demo_staff())
-    totals["tips"] = build_demo_tips(seed=seed)
+def _mark_site_as_demo() -> None:
+    from ..site import DEMO_KEY
 
     meta_row = db.session.get(SiteMeta, DEMO_KEY)
     if meta_row is None:
@@ -513,80 +346,416 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
     else:
         meta_row.value = "1"
     db.session.flush()
-    totals["records"] = sum(totals[k] for k in ("spot_checks", "credit_grades", "list_entries",
-                                                 "penalties"))
-    return totals
 
 
-def _small_fine():
-    from flask import current_app
+@dataclass
+class _DemoAgency:
+    """An agency row being generated, with the bureaus and dates its records need."""
 
-    return current_app.config["PENALTY_SMALL_FINE_YUAN"]
+    row: dict
+    province: str
+    city: str
+    bureau: Bureau  # the bureau that registered it (covering its district)
+    city_bureau: Bureau
+    province_bureau: Bureau
+    start: dt.date  # records begin at the later of its establishment and the demo's first year
+    former: list[tuple[str, dt.date]]
+
+
+@dataclass
+class _Sanction:
+    """The amounts of a penalty decision."""
+
+    income: int
+    fine: Decimal | None = None
+    confiscation: Decimal | None = None
+    months: int | None = None
+
+
+class _DemoBuilder:
+    """Generates the demo rows from one random stream; the order of draws is the data."""
+
+    def __init__(self, seed: int, anchor: dt.date):
+        self.gen = _Gen(seed, anchor)
+        self.r = self.gen.r
+        self.anchor = anchor
+        self.first_year = anchor.year - 4
+        self.now = utcnow()
+        self.bureaus = {b.code: b for b in db.session.scalars(select(Bureau))}
+        self.active_bureaus = {code: b for code, b in self.bureaus.items() if b.active}
+        self.divisions = {d.code: d for d in db.session.scalars(select(Division))}
+        self.districts = _served_districts()
+        self.licence_seq: dict[str, int] = {}
+        self.decision_seq: dict[tuple[str, int], int] = {}
+
+    # -- places and bureaus ----------------------------------------------------
+
+    def bureau_for(self, code: str) -> Bureau:
+        bureau = divisions.covering_bureau(code, self.active_bureaus)
+        if bureau is None:
+            raise RuntimeError(f"no bureau for {code}")
+        return bureau
+
+    def pick_place(self) -> tuple[str, str, Division]:
+        """A province, one of its served cities and a district, by the demo's weights."""
+        province = self.gen.weighted(PROVINCE_WEIGHTS)
+        city = self.gen.weighted(REGIONS[province])
+        return province, city, self.r.choice(self.districts[city])
+
+    def city_name(self, city: str) -> str:
+        return "上海市" if city == SHANGHAI else self.divisions[city].name
+
+    def next_decision_number(self, key: str, year: int, step: int = 1) -> int:
+        self.decision_seq[(key, year)] = self.decision_seq.get((key, year), 0) + step
+        return self.decision_seq[(key, year)]
+
+    # -- one block of agencies with their records -------------------------------
+
+    def build_block(self, size: int, *, first: bool) -> dict[str, int]:
+        """Generate and insert ``size`` agencies and their records; returns counts per table."""
+        max_id = db.session.scalar(select(func.max(Agency.id))) or 0
+        agencies = [self.agency() for _i in range(size)]
+        _insert(Agency, [a.row for a in agencies])
+        former_rows = _assign_ids(agencies, max_id)
+        _insert(AgencyFormerName, former_rows)
+        records: dict[str, list[dict]] = {key: [] for key in RECORD_KEYS}
+        for agency in agencies:
+            records["spot_checks"] += self.spot_checks(agency)
+            records["credit_grades"] += self.credit_grades(agency)
+            records["list_entries"] += self.list_entries(agency)
+            records["penalties"] += self.penalties(agency)
+        if first:
+            self.schedule_a_few(records["spot_checks"], "completed_on")
+            self.schedule_a_few(records["penalties"], "decided_on")
+        for key in RECORD_KEYS:
+            _insert(RECORD_MODELS[key], records[key])
+        return {"agencies": len(agencies), "former_names": len(former_rows),
+                **{key: len(rows) for key, rows in records.items()}}
+
+    def agency(self) -> _DemoAgency:
+        gen, r = self.gen, self.r
+        province, city, district = self.pick_place()
+        prefix = CITY_PREFIX[city]
+        template, kind = r.choices([(t, k) for t, k, _w in NAME_FORMS],
+                                   weights=[w for *_x, w in NAME_FORMS])[0]
+        kind = kind or r.choice(("patent", "both"))
+        name = gen.unique_name(template, prefix)
+        status = gen.weighted(AGENCY_STATUS_WEIGHTS)
+        established = gen.date_between(dt.date(1995, 1, 1), self.anchor - dt.timedelta(days=200))
+        licence = self.licence_number(province, kind)
+        agents = r.randint(0, 6) if kind == "trademark" else min(
+            1 + int(r.expovariate(1 / 6)), 120)
+        branches = self.branches(name, city, agents)
+        bureau = self.bureau_for(district.code)
+        row = {
+            "uscc": gen.uscc(district.code), "name": name, "licence_no": licence, "kind": kind,
+            "status": status, "address": gen.address(self.city_name(city), district.name),
+            "division_code": district.code, "legal_rep": gen.person(), "agent_count": agents,
+            "established_on": established, "branches": branches, "bureau_id": bureau.id,
+            "is_demo": True, "created_at": self.now, "updated_at": self.now,
+        }
+        city_bureau = (bureau if province == SHANGHAI
+                       else self.bureau_for(divisions.city_of(district.code)))
+        return _DemoAgency(
+            row=row, province=province, city=city, bureau=bureau, city_bureau=city_bureau,
+            province_bureau=self.bureaus[province],
+            start=max(established, dt.date(self.first_year, 1, 1)),
+            former=self.former_names(prefix, established))
+
+    def licence_number(self, province: str, kind: str) -> str | None:
+        """Patent agencies hold a licence numbered per province (14001, 14002, …)."""
+        if kind not in ("patent", "both"):
+            return None
+        self.licence_seq[province] = self.licence_seq.get(province, 0) + 1
+        return f"{divisions.province_digits(province)}{self.licence_seq[province]:03d}"
+
+    def branches(self, name: str, city: str, agents: int) -> str | None:
+        if not (agents > 15 and self.r.random() < 0.3):
+            return None
+        return "\n".join(f"{name.split('有限公司')[0]}{CITY_PREFIX[c]}分公司"
+                         for c in self.r.sample(sorted(CITY_PREFIX), 2) if c != city)
+
+    def former_names(self, prefix: str, established: dt.date) -> list[tuple[str, dt.date]]:
+        if self.r.random() >= 0.10:
+            return []
+        former = []
+        for _k in range(1 if self.r.random() < 0.8 else 2):
+            old_template = self.r.choice([t for t, _k2, _w in NAME_FORMS])
+            former.append((self.gen.unique_name(old_template, prefix),
+                           self.gen.date_between(established, self.anchor - dt.timedelta(days=30))))
+        return former
+
+    def record(self, bureau: Bureau, published: dt.date) -> dict:
+        """The columns every published demo record shares."""
+        return {"authority": bureau.name, "published_on": published, "publication_ends_on": None,
+                "status": "published", "status_reason": None, "status_changed_at": None,
+                "created_at": self.now, "updated_at": self.now, "bureau_id": bureau.id,
+                "is_demo": True, "created_by_id": None, "updated_by_id": None,
+                "status_changed_by_id": None}
+
+    # -- spot checks ------------------------------------------------------------
+
+    def spot_checks(self, agency: _DemoAgency) -> list[dict]:
+        """A few inspection tasks over the years, each task once per agency."""
+        r = self.r
+        rows, used_tasks = [], set()
+        for _k in range(self.gen.weighted(SPOT_CHECK_COUNT_WEIGHTS)):
+            year = r.randint(agency.start.year, self.anchor.year)
+            task = r.randrange(len(SPOT_TASKS))
+            round_no = r.randint(1, 2)
+            bureau = agency.city_bureau if r.random() < 0.7 else agency.province_bureau
+            task_number = f"{bureau.code}{year}{task + 1:02d}{round_no:03d}"
+            if task_number in used_tasks:
+                continue
+            used_tasks.add(task_number)
+            rows.append(self.spot_check(agency, bureau, year, task, task_number))
+        return rows
+
+    def spot_check(self, agency: _DemoAgency, bureau: Bureau, year: int, task: int,
+                   task_number: str) -> dict:
+        r = self.r
+        completed = self.gen.date_between(dt.date(year, 3, 1),
+                                          min(dt.date(year, 12, 20), self.anchor))
+        result = self.gen.weighted(SPOT_RESULT_WEIGHTS)
+        remarks = SPOT_REMARKS.get(result)
+        if remarks:
+            remarks = remarks.format(issue=r.choice(ISSUES))
+        published = min(completed + dt.timedelta(days=r.randint(3, 20)), self.anchor)
+        row = self.record(bureau, published)
+        check_type, task_name = SPOT_TASKS[task]
+        row.update(agency_id=agency.row["id"], task_number=task_number,
+                   task_name=task_name.format(y=year), check_type=check_type,
+                   completed_on=completed, result=result, remarks=remarks)
+        if r.random() < 0.006:
+            row.update(status="withdrawn", status_reason="检查结果录入有误，已撤回更正",
+                       status_changed_at=self.now)
+        return row
+
+    # -- credit grades ----------------------------------------------------------
+
+    def credit_grades(self, agency: _DemoAgency) -> list[dict]:
+        """Yearly grades of patent agencies (and some trademark agencies in the 2025 pilot)."""
+        if agency.row["status"] not in ("practising", "suspended"):
+            return []
+        rows = []
+        for period in range(self.anchor.year - 3, self.anchor.year):
+            evaluated = dt.date(period + 1, 6, 1) + dt.timedelta(days=self.r.randint(0, 45))
+            if evaluated > self.anchor or period < agency.row["established_on"].year:
+                continue
+            if self.is_graded(agency.row["kind"], period):
+                rows.append(self.credit_grade(agency, period, evaluated))
+        return rows
+
+    def is_graded(self, kind: str, period: int) -> bool:
+        if kind == "trademark":
+            return period >= 2025 and self.r.random() >= 0.5
+        return self.r.random() >= 0.1
+
+    def credit_grade(self, agency: _DemoAgency, period: int, evaluated: dt.date) -> dict:
+        grade = self.gen.weighted(GRADE_WEIGHTS)
+        score = Decimal(str(round(self.r.uniform(*GRADE_SCORES[grade]), 1)))
+        published = min(evaluated + dt.timedelta(days=self.r.randint(5, 20)), self.anchor)
+        row = self.record(agency.province_bureau, published)
+        row.update(agency_id=agency.row["id"], period=str(period), grade=grade, score=score,
+                   evaluated_on=evaluated)
+        return row
+
+    # -- list entries -----------------------------------------------------------
+
+    def list_entries(self, agency: _DemoAgency) -> list[dict]:
+        """Missing the annual report puts an agency on the abnormal list on 1 April."""
+        rows = []
+        for year in range(agency.start.year + 1, self.anchor.year + 1):
+            if self.r.random() >= 0.09 or dt.date(year, 4, 1) > self.anchor:
+                continue
+            rows += self.abnormal_listing(agency, year)
+        return rows
+
+    def abnormal_listing(self, agency: _DemoAgency, year: int) -> list[dict]:
+        """An abnormal-list entry, perhaps lifted, perhaps moved on to the serious list."""
+        bureau = agency.city_bureau
+        included = dt.date(year, 4, 1)
+        reason = self.gen.weighted(LISTING_REASON_WEIGHTS)
+        if reason != ANNUAL_REPORT_MISSING:
+            included = self.gen.date_between(dt.date(year, 1, 10),
+                                             min(dt.date(year, 12, 20), self.anchor))
+        entry = self.record(bureau, included)
+        seq = self.next_decision_number(bureau.code + "异", year)
+        entry.update(agency_id=agency.row["id"], list_kind="abnormal", inclusion_reason=reason,
+                     included_on=included, inclusion_authority=bureau.name,
+                     inclusion_decision_number=f"{_abbr(bureau)}市监异列〔{year}〕{seq}号",
+                     removal_reason=None, removed_on=None, removal_authority=None)
+        if self.r.random() < 0.6:
+            self.lift_listing(entry, reason, bureau)
+        if (reason == UNREACHABLE and entry["removed_on"] is None and self.r.random() < 0.25
+                and included + dt.timedelta(days=3 * 365) <= self.anchor):
+            return [entry, self.serious_listing(agency, entry)]
+        return [entry]
+
+    def lift_listing(self, entry: dict, reason: str, bureau: Bureau) -> None:
+        included = entry["included_on"]
+        removed_on = self.gen.date_between(included + dt.timedelta(days=10),
+                                           min(included + dt.timedelta(days=300), self.anchor))
+        if included < removed_on <= self.anchor:
+            entry.update(removal_reason=LISTING_REMOVALS[reason], removed_on=removed_on,
+                         removal_authority=bureau.name)
+
+    def serious_listing(self, agency: _DemoAgency, entry: dict) -> dict:
+        """Three years on the abnormal list moves an agency to the serious list."""
+        bureau = agency.province_bureau
+        serious_on = entry["included_on"] + dt.timedelta(days=3 * 365 + 1)
+        entry.update(removal_reason="列入满三年转入严重违法失信名单", removed_on=serious_on,
+                     removal_authority=bureau.name)
+        row = self.record(bureau, serious_on)
+        row.update(agency_id=agency.row["id"], list_kind="serious",
+                   inclusion_reason="列入经营异常名录届满三年仍未履行相关义务",
+                   included_on=serious_on, inclusion_authority=bureau.name,
+                   inclusion_decision_number=None, removal_reason=None, removed_on=None,
+                   removal_authority=None)
+        return row
+
+    # -- penalties --------------------------------------------------------------
+
+    def penalties(self, agency: _DemoAgency) -> list[dict]:
+        if self.r.random() >= 0.22:
+            return []
+        return [self.penalty(agency.row, agency.province, agency.bureau)
+                for _k in range(1 if self.r.random() < 0.75 else 2)]
+
+    def build_unregistered_penalties(self, count: int) -> int:
+        """Insert ``count`` penalties against operators outside the register; returns count."""
+        rows = []
+        for _k in range(count):
+            province, city, district = self.pick_place()
+            city_name = self.city_name(city)
+            party = {
+                "id": None, "uscc": self.gen.uscc(district.code),
+                "name": self.gen.unique_name(self.r.choice(UNREGISTERED_NAMES), CITY_PREFIX[city]),
+                "legal_rep": self.gen.person(),
+                "address": self.gen.address(city_name, district.name),
+                "division_code": district.code,
+                "established_on": dt.date(self.first_year - 2, 1, 1), "kind": "patent",
+            }
+            rows.append(self.penalty(party, province, self.bureau_for(district.code),
+                                     violation=UNLICENSED))
+        _insert(Penalty, rows)
+        return len(rows)
+
+    def penalty(self, party: dict, province: str, bureau: Bureau,
+                violation: str | None = None) -> dict:
+        """A penalty decision against ``party`` (an agency row or an unregistered operator)."""
+        r = self.r
+        violation = violation or self.pick_violation(party["kind"])
+        tpl = PENALTY_TEMPLATES[violation]
+        if tpl["ip"]:  # decided by the province's IP office, else by the local bureau
+            authority, prefix = self.bureaus[province], PROVINCE_IP_ABBR[province]
+        else:
+            authority, prefix = bureau, f"{_abbr(bureau)}市监罚"
+        start = max(party["established_on"], dt.date(self.first_year, 1, 1))
+        decided = self.gen.date_between(start + dt.timedelta(days=60),
+                                        self.anchor - dt.timedelta(days=2))
+        seq = self.next_decision_number(prefix, decided.year, step=r.randint(1, 3))
+        number = f"{prefix}〔{decided.year}〕{seq}号"
+        kinds = list(r.choice(tpl["kinds"]))
+        sanction = self.sanction(violation, kinds)
+        period_from = decided - dt.timedelta(days=r.randint(120, 700))
+        period_to = decided - dt.timedelta(days=r.randint(30, 110))
+        facts = tpl["facts"].format(a=_cn_date(period_from), b=_cn_date(period_to),
+                                    n=r.randint(3, 400), m=r.randint(2, 60),
+                                    income=sanction.income)
+        full_text = _decision_text(authority, number, party, tpl, facts, kinds, sanction,
+                                   opened=period_to + dt.timedelta(days=10), decided=decided)
+        published = min(decided + dt.timedelta(days=r.randint(1, 20)), self.anchor)
+        row = self.record(authority, published)
+        row.update(
+            decision_number=number, agency_id=party["id"], party_name=party["name"],
+            party_uscc=party["uscc"], legal_rep=party["legal_rep"], violation_type=violation,
+            facts=facts, legal_basis=f"{tpl['basis'].removeprefix('依据')}",
+            penalty_kinds="、".join(k for k in vocab.PENALTY_KINDS if k in kinds),
+            fine_amount=sanction.fine, confiscation_amount=sanction.confiscation,
+            suspension_months=sanction.months, decided_on=decided, full_text=full_text,
+        )
+        row["publication_ends_on"] = publication_end_for(kinds, sanction.fine, sanction.months,
+                                                         published)
+        self.withdraw_or_repair(row, kinds)
+        return row
+
+    def pick_violation(self, agency_kind: str) -> str:
+        if agency_kind == "trademark":
+            return self.r.choice(TRADEMARK_VIOLATIONS)
+        return self.r.choice([v for v in PENALTY_TEMPLATES if v != UNLICENSED])
+
+    def sanction(self, violation: str, kinds: list[str]) -> _Sanction:
+        r = self.r
+        sanction = _Sanction(income=r.randint(8, 400) * 500)
+        if "罚款" in kinds:
+            if violation == UNLICENSED:
+                sanction.fine = Decimal(sanction.income * r.randint(1, 5))
+            elif "通报批评" not in kinds and r.random() < 0.35:
+                sanction.fine = Decimal(r.randint(5, 20) * 500)
+            else:
+                sanction.fine = Decimal(r.randint(1, 20) * 5000)
+        if "没收违法所得" in kinds:
+            sanction.confiscation = Decimal(sanction.income)
+        if "责令停止承接新的专利代理业务" in kinds:
+            sanction.months = r.choice((6, 9, 12))
+        return sanction
+
+    def withdraw_or_repair(self, row: dict, kinds: list[str]) -> None:
+        """A few decisions are withdrawn, some more have been repaired (credit restored)."""
+        roll = self.r.random()
+        if roll < 0.015:
+            row.update(status="withdrawn", status_reason="原处罚决定经行政复议被撤销，依法撤回公示",
+                       status_changed_at=self.now)
+        elif roll < 0.10 and NOT_REPAIRABLE_KINDS.isdisjoint(kinds):
+            allowed = repair_allowed_from(Penalty(published_on=row["published_on"]))
+            if allowed <= self.anchor and row["publication_ends_on"] >= allowed:
+                row.update(status="repaired",
+                           status_reason="当事人已履行行政处罚义务并公开作出信用承诺，经申请予以信用修复",
+                           status_changed_at=self.now)
+
+    def schedule_a_few(self, rows: list[dict], date_key: str) -> None:
+        """Publish a few recent records in the coming days (the scheduled-publication view)."""
+        recent = [row for row in rows if row[date_key] >= self.anchor - dt.timedelta(days=20)
+                  and row["status"] == "published"]
+        for row in recent[:: max(1, len(recent) // 6)][:6]:
+            row["published_on"] = self.anchor + dt.timedelta(days=self.r.randint(1, 10))
+            if "decision_number" in row:
+                row["publication_ends_on"] = publication_end_for(
+                    row["penalty_kinds"].split("、"), row["fine_amount"],
+                    row["suspension_months"], row["published_on"])
+
+
+def _assign_ids(agencies: list[_DemoAgency], max_id: int) -> list[dict]:
+    """Read back the ids of the agencies just inserted; returns their former-name rows."""
+    ids = dict(db.session.execute(select(Agency.uscc, Agency.id).where(
+        Agency.is_demo.is_(True), Agency.id > max_id)).all())
+    former_rows = []
+    for agency in agencies:
+        agency.row["id"] = ids[agency.row["uscc"]]
+        for name, until in sorted(agency.former, key=lambda x: x[1]):
+            former_rows.append({"agency_id": agency.row["id"], "name": name, "until": until})
+    return former_rows
 
 
 def _abbr(bureau: Bureau) -> str:
     """Short form of a bureau for decision numbers: 并 (太原), 并小 (小店区), 沪浦 (浦东新区)."""
     if bureau.code in CITY_ABBR:
         return CITY_ABBR[bureau.code]
-    if bureau.code.startswith("31"):
-        return "沪" + (bureau.name.removeprefix("上海市")[:1] if bureau.level == "district" else "")
-    if bureau.level == "district" and bureau.code[:4] + "00" in CITY_ABBR:
-        city = bureau.name[:3]
-        return CITY_ABBR[bureau.code[:4] + "00"] + bureau.name.removeprefix(city)[:1]
-    return {"14": "晋", "41": "豫"}.get(bureau.code[:2], "")
+    province = divisions.province_of(bureau.code)
+    district = bureau.level == divisions.DISTRICT
+    if province == SHANGHAI:
+        return "沪" + (bureau.name.removeprefix("上海市")[:1] if district else "")
+    city = divisions.city_of(bureau.code)
+    if district and city in CITY_ABBR:
+        return CITY_ABBR[city] + bureau.name[3:4]  # 太原市小店区… → 小
+    return PROVINCE_ABBR.get(province, "")
 
 
-def _penalty_row(gen: _Gen, party: dict, m: dict, bureaus, bureau_for, decision_seq, record_base,
-                 first_year: int, now, violation: str | None = None) -> dict:
-    r = gen.r
-    anchor = gen.anchor
-    if violation is None:
-        options = [v for v in PENALTY_TEMPLATES if v != "无资质专利代理"]
-        if party["kind"] == "trademark":
-            options = ["商标代理违法", "以不正当手段招揽业务", "虚假宣传"]
-        violation = r.choice(options)
-    tpl = PENALTY_TEMPLATES[violation]
-    if tpl["ip"]:
-        authority = bureaus[m["province"]]
-        prefix = PROVINCE_IP_ABBR[m["province"]]
-    else:
-        authority = m["bureau"]
-        prefix = f"{_abbr(authority)}市监罚"
-    start = max(party["established_on"], dt.date(first_year, 1, 1))
-    decided = gen.date_between(start + dt.timedelta(days=60), anchor - dt.timedelta(days=2))
-    year = decided.year
-    key = (prefix, year)
-    decision_seq[key] = decision_seq.get(key, 0) + r.randint(1, 3)
-    number = f"{prefix}〔{year}〕{decision_seq[key]}号"
-    kinds = list(r.choice(tpl["kinds"]))
-    income = r.randint(8, 400) * 500
-    fine = confiscation = months = None
-    if "罚款" in kinds:
-        if violation == "无资质专利代理":
-            fine = Decimal(income * r.randint(1, 5))
-        elif "通报批评" not in kinds and r.random() < 0.35:
-            fine = Decimal(r.randint(5, 20) * 500)
-        else:
-            fine = Decimal(r.randint(1, 20) * 5000)
-    if "没收违法所得" in kinds:
-        confiscation = Decimal(income)
-    if "责令停止承接新的专利代理业务" in kinds:
-        months = r.choice((6, 9, 12))
-    period_from = decided - dt.timedelta(days=r.randint(120, 700))
-    period_to = decided - dt.timedelta(days=r.randint(30, 110))
-    facts = tpl["facts"].format(a=_cn_date(period_from), b=_cn_date(period_to),
-                                n=r.randint(3, 400), m=r.randint(2, 60), income=income)
-    outcome = []
-    for i, kind in enumerate(kinds, 1):
-        num = "一二三四五六"[i - 1]
-        if kind == "罚款":
-            outcome.append(f"{num}、罚款人民币{fine:,.0f}元")
-        elif kind == "没收违法所得":
-            outcome.append(f"{num}、没收违法所得人民币{confiscation:,.0f}元")
-        elif kind == "责令停止承接新的专利代理业务":
-            outcome.append(f"{num}、责令停止承接新的专利代理业务{months}个月")
-        else:
-            outcome.append(f"{num}、{kind}")
+def _decision_text(authority: Bureau, number: str, party: dict, tpl: dict, facts: str,
+                   kinds: list[str], sanction: _Sanction, *, opened: dt.date,
+                   decided: dt.date) -> str:
+    """The full text of a penalty decision (行政处罚决定书)."""
     superior = "国家知识产权局" if tpl["ip"] else (
         authority.parent.name if authority.parent else "上级市场监督管理部门")
     lines = [
@@ -595,47 +764,39 @@ def _penalty_row(gen: _Gen, party: dict, m: dict, bureaus, bureau_for, decision_
         f"统一社会信用代码：{party['uscc']}",
         f"住所：{party['address']}",
         f"法定代表人（负责人）：{party['legal_rep']}", "",
-        f"本机关于{_cn_date(period_to + dt.timedelta(days=10))}依法对当事人立案调查。现已调查终结。", "",
+        f"本机关于{_cn_date(opened)}依法对当事人立案调查。现已调查终结。", "",
         facts, "",
         "上述事实，有现场检查笔录、询问调查笔录、当事人提供的业务台账及委托合同复印件等证据为证。",
         (f"本机关于{_cn_date(decided - dt.timedelta(days=15))}向当事人送达了行政处罚告知书，"
-        "告知当事人拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩和要求听证的权利。"
-        "当事人在法定期限内未提出陈述、申辩，也未要求听证。"), "",
+         "告知当事人拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩和要求听证的权利。"
+         "当事人在法定期限内未提出陈述、申辩，也未要求听证。"), "",
         f"当事人的上述行为违反了{tpl['violated']}的规定。{tpl['basis']}，本机关决定对当事人作出如下行政处罚：",
-        *outcome, "",
+        *_outcome_lines(kinds, sanction), "",
     ]
-    if fine or confiscation:
+    if sanction.fine or sanction.confiscation:
         lines.append("当事人应当自收到本决定书之日起十五日内，将罚没款缴至指定银行。逾期不缴纳的，"
                      "每日按罚款数额的百分之三加处罚款。")
     lines += [
         (f"当事人如不服本处罚决定，可以在收到本决定书之日起六十日内向{superior}申请行政复议，"
-        "也可以在六个月内依法向人民法院提起行政诉讼。"), "",
+         "也可以在六个月内依法向人民法院提起行政诉讼。"), "",
         authority.name, _cn_date(decided),
     ]
-    published = min(decided + dt.timedelta(days=r.randint(1, 20)), anchor)
-    row = record_base(authority, published)
-    row.update(
-        decision_number=number, agency_id=party["id"], party_name=party["name"],
-        party_uscc=party["uscc"], legal_rep=party["legal_rep"], violation_type=violation,
-        facts=facts, legal_basis=f"{tpl['basis'].removeprefix('依据')}",
-        penalty_kinds="、".join(k for k in vocab.PENALTY_KINDS if k in kinds),
-        fine_amount=fine, confiscation_amount=confiscation, suspension_months=months,
-        decided_on=decided, full_text="\n".join(lines),
-    )
-    row["publication_ends_on"] = publication_end_for(kinds, fine, months, published,
-                                                     small_fine=_small_fine())
-    roll = r.random()
-    if roll < 0.015:
-        row.update(status="withdrawn", status_reason="原处罚决定经行政复议被撤销，依法撤回公示",
-                   status_changed_at=now)
-    elif roll < 0.10 and "吊销执业许可证" not in kinds:
-        probe = Penalty(published_on=published)
-        allowed = repair_allowed_from(probe)
-        if allowed <= anchor and row["publication_ends_on"] >= allowed:
-            row.update(status="repaired",
-                       status_reason="当事人已履行行政处罚义务并公开作出信用承诺，经申请予以信用修复",
-                       status_changed_at=now)
-    return row
+    return "\n".join(lines)
 
 
-__all__ = ["DEFAULT_SEED", "add_months", "build_demo", "clear_demo", "has_real_agencies"]
+def _outcome_lines(kinds: list[str], sanction: _Sanction) -> list[str]:
+    """一、罚款人民币…元 / 二、…: one numbered line per kind of penalty."""
+    return [f"{CHINESE_NUMERALS[i]}、{_outcome(kind, sanction)}" for i, kind in enumerate(kinds)]
+
+
+def _outcome(kind: str, sanction: _Sanction) -> str:
+    if kind == "罚款":
+        return f"罚款人民币{sanction.fine:,.0f}元"
+    if kind == "没收违法所得":
+        return f"没收违法所得人民币{sanction.confiscation:,.0f}元"
+    if kind == "责令停止承接新的专利代理业务":
+        return f"责令停止承接新的专利代理业务{sanction.months}个月"
+    return kind
+
+
+__all__ = ["DEFAULT_SEED", "build_demo", "clear_demo", "has_real_agencies"]

@@ -39,6 +39,11 @@ def province_of(code: str) -> str:
     return code[:2] + "0000"
 
 
+def province_digits(code: str) -> str:
+    """The two digits that name a division's province: 140105 → 14 (as in licence numbers)."""
+    return code[:2]
+
+
 def city_of(code: str) -> str:
     """The prefecture-level code a division would belong to: 140105 → 140100.
 

@@ -36,15 +36,6 @@ class Division(db.Model):
     level: Mapped[str] = mapped_column(String(10))  # province / city / district
     parent_code: Mapped[str | None] = mapped_column(String(6), index=True)
 
-    def ancestors_and_self(self) -> list[str]:
-        """Codes from the province down to this division."""
-        codes = [self.code[:2] + "0000"]
-        if self.level in ("city", "district") and self.parent_code and self.parent_code != codes[0]:
-            codes.append(self.parent_code)
-        if self.code not in codes:
-            codes.append(self.code)
-        return codes
-
 
 class Bureau(db.Model):
     """A market-regulation / IP bureau, keyed by the division code it covers."""
@@ -62,18 +53,6 @@ class Bureau(db.Model):
 
     parent: Mapped[Bureau | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Bureau]] = relationship(back_populates="parent", order_by="Bureau.code")
-
-    @property
-    def province_code(self) -> str:
-        return self.code[:2] + "0000"
-
-    def covers(self, division_code: str) -> bool:
-        """True if this bureau's division contains ``division_code``."""
-        if self.level == "province":
-            return division_code[:2] == self.code[:2]
-        if self.level == "city":
-            return division_code[:4] == self.code[:4]
-        return division_code == self.code
 
     def __repr__(self) -> str:
         return f"<Bureau {self.code} {self.name}>"
@@ -131,7 +110,8 @@ class PublicRecord:
     and their URLs explain that they are no longer published.
     """
 
-    KIND: str = ""
+    KIND: str = ""  # the key of the record's kind (portal.register.kinds)
+    DATE_FIELD: str = ""  # the record's own date: when it was checked, decided, ...
 
     id: Mapped[int] = mapped_column(primary_key=True)
     authority: Mapped[str] = mapped_column(String(120))  # issuing authority, as published
@@ -166,6 +146,10 @@ class PublicRecord:
     @declared_attr
     def status_changed_by_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("staff_user.id"))
+
+    @property
+    def record_date(self) -> dt.date:
+        return getattr(self, self.DATE_FIELD)
 
     # -- the publication rule, in one place --------------------------------
     def is_public(self, on: dt.date | None = None) -> bool:
@@ -203,6 +187,7 @@ class SpotCheck(PublicRecord, db.Model):
     __tablename__ = "spot_check"
     __table_args__ = (UniqueConstraint("task_number", "agency_id"),)
     KIND = "spot_check"
+    DATE_FIELD = "completed_on"
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     task_number: Mapped[str] = mapped_column(String(60))
@@ -214,16 +199,13 @@ class SpotCheck(PublicRecord, db.Model):
 
     agency: Mapped[Agency] = relationship()
 
-    @property
-    def record_date(self) -> dt.date:
-        return self.completed_on
-
 
 class Penalty(PublicRecord, db.Model):
     """行政处罚决定书.  The party may be an unregistered operator (agency_id is None)."""
 
     __tablename__ = "penalty"
     KIND = "penalty"
+    DATE_FIELD = "decided_on"
 
     decision_number: Mapped[str] = mapped_column(String(80), unique=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
@@ -246,10 +228,6 @@ class Penalty(PublicRecord, db.Model):
     def penalty_kind_list(self) -> list[str]:
         return [k for k in self.penalty_kinds.split("、") if k]
 
-    @property
-    def record_date(self) -> dt.date:
-        return self.decided_on
-
 
 class CreditGrade(PublicRecord, db.Model):
     """专利代理信用评价: stored as published, never computed."""
@@ -259,6 +237,7 @@ class CreditGrade(PublicRecord, db.Model):
                       # directory filter "current grade = X": the grade's rows, then their agencies
                       Index("ix_credit_grade_grade_agency", "grade", "agency_id"))
     KIND = "credit_grade"
+    DATE_FIELD = "evaluated_on"
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     period: Mapped[str] = mapped_column(String(20))  # e.g. "2025"
@@ -268,10 +247,6 @@ class CreditGrade(PublicRecord, db.Model):
 
     agency: Mapped[Agency] = relationship()
 
-    @property
-    def record_date(self) -> dt.date:
-        return self.evaluated_on
-
 
 class ListEntry(PublicRecord, db.Model):
     """经营异常名录 / 严重违法失信名单 entry; a removed entry stays visible, marked removed."""
@@ -279,6 +254,7 @@ class ListEntry(PublicRecord, db.Model):
     __tablename__ = "list_entry"
     __table_args__ = (UniqueConstraint("agency_id", "list_kind", "included_on"),)
     KIND = "list_entry"
+    DATE_FIELD = "included_on"
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     list_kind: Mapped[str] = mapped_column(String(10))  # vocab.LIST_KINDS
@@ -295,13 +271,6 @@ class ListEntry(PublicRecord, db.Model):
     @property
     def is_active(self) -> bool:
         return self.removed_on is None
-
-    @property
-    def record_date(self) -> dt.date:
-        return self.included_on
-
-
-RECORD_MODELS = {m.KIND: m for m in (SpotCheck, Penalty, CreditGrade, ListEntry)}
 
 
 class SiteMeta(db.Model):

@@ -21,23 +21,14 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..extensions import db
 from ..timeutil import today as today_cn
-from . import vocab
-from .columns import COLUMNS
-from .models import (
-    RECORD_MODELS,
-    Agency,
-    AgencyFormerName,
-    Bureau,
-    CreditGrade,
-    Division,
-    ListEntry,
-    Penalty,
-    SpotCheck,
-)
-from .services import add_months, parse_date
+from . import kinds, vocab
+from .cleaning import parse_date
+from .divisions import area_condition
+from .kinds import Dataset
+from .models import Agency, AgencyFormerName, Bureau, CreditGrade
+from .publication import add_months
 
 PER_PAGE = 20
-SERVED_PREFIXES = ("14", "31", "4107")
 
 
 @dataclass
@@ -50,25 +41,6 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    def window(self, size: int = 2) -> list[int | None]:
-        """Page numbers to show, None for a gap: 1 … 4 5 [6] 7 8 … 20."""
-        shown = sorted({1, self.pages, *range(max(1, self.page - size),
-                                              min(self.pages, self.page + size) + 1)})
-        out: list[int | None] = []
-        for n in shown:
-            if out and n - (out[-1] or 0) > 1:
-                out.append(None)
-            out.append(n)
-        return out
 
 
 def page_number(args) -> int:
@@ -91,42 +63,6 @@ def paginate(query, page: int, per_page: int = PER_PAGE, total: int | None = Non
     return Page(items, total, page, per_page)
 
 
-# -- regions -------------------------------------------------------------------
-
-def region_condition(column, code: str | None):
-    """Condition that ``column`` (a division code) lies within division ``code`` at any level."""
-    if not code:
-        return None
-    division = db.session.get(Division, code)
-    if division is None:
-        return None
-    # Division codes are six digits: a prefix range uses the index on both SQLite and
-    # PostgreSQL (LIKE 'xx%' does not, with SQLite's case-insensitive LIKE or a non-C collation).
-    if division.level == "province":
-        return column.between(code[:2] + "0000", code[:2] + "9999")
-    if division.level == "city":
-        return column.between(code[:4] + "00", code[:4] + "99")
-    return column == code
-
-
-def region_options() -> list[tuple[str, str, int]]:
-    """(code, name, depth) of the served provinces, cities and districts, in tree order."""
-    conds = [Division.code.like(p + "%") for p in SERVED_PREFIXES]
-    rows = db.session.scalars(select(Division).where(or_(*conds)).order_by(Division.code))
-    depth = {"province": 0, "city": 1, "district": 2}
-    out = []
-    for d in rows:
-        if d.code.startswith("41") and d.code[:4] != "4107" and d.level != "province":
-            continue
-        out.append((d.code, d.name, depth.get(d.level, 2)))
-    if not any(c == "410000" for c, _n, _d in out):
-        henan = db.session.get(Division, "410000")
-        if henan:
-            out.insert(next((i for i, (c, *_r) in enumerate(out) if c.startswith("41")), len(out)),
-                       (henan.code, henan.name, 0))
-    return out
-
-
 # -- current grade -------------------------------------------------------------
 
 # An agency's current grade is its public credit grade with the latest period
@@ -142,7 +78,7 @@ def _later_public_grade(grade):
 
 
 def current_grade_condition(grade_value: str | None):
-    """Condition on Agency: its current grade is ``grade_value``; None means it has no public grade."""
+    """Condition on Agency: its current grade is ``grade_value`` (None: it has no public grade)."""
     if grade_value is None:
         return ~select(CreditGrade.id).where(CreditGrade.agency_id == Agency.id,
                                              CreditGrade.public_filter()).exists()
@@ -180,7 +116,7 @@ def directory_filters(args) -> dict:
 
 def directory_query(filters: dict):
     q = select(Agency)
-    cond = region_condition(Agency.division_code, filters.get("region"))
+    cond = area_condition(Agency.division_code, filters.get("region"))
     if cond is not None:
         q = q.where(cond)
     kind = filters.get("kind")
@@ -200,10 +136,6 @@ def directory_query(filters: dict):
 
 # -- record lists ----------------------------------------------------------------
 
-DATE_COLUMNS = {"spot_check": "completed_on", "penalty": "decided_on",
-                "credit_grade": "evaluated_on", "list_entry": "included_on"}
-
-
 def _date_arg(args, name):
     value = args.get(name)
     if not value:
@@ -215,66 +147,42 @@ def _date_arg(args, name):
 
 
 def record_filters(kind: str, args) -> dict:
-    f = {"region": (args.get("region") or "").strip(),
-         "date_from": _date_arg(args, "date_from"), "date_to": _date_arg(args, "date_to")}
-    if kind == "spot_check":
-        f["check_type"] = args.get("check_type") if args.get("check_type") in vocab.SPOT_CHECK_TYPES else ""
-        f["result"] = args.get("result") if args.get("result") in vocab.SPOT_CHECK_RESULTS else ""
-    elif kind == "penalty":
-        f["violation_type"] = args.get("violation_type") if args.get("violation_type") in vocab.VIOLATION_TYPES else ""
-        f["penalty_kind"] = args.get("penalty_kind") if args.get("penalty_kind") in vocab.PENALTY_KINDS else ""
-    elif kind == "credit_grade":
-        f["grade"] = args.get("grade") if args.get("grade") in vocab.CREDIT_GRADES else ""
-        f["period"] = (args.get("period") or "").strip()[:20]
-    elif kind == "list_entry":
-        f["list_kind"] = args.get("list_kind") if args.get("list_kind") in vocab.LIST_KINDS else ""
-        f["active"] = args.get("active") if args.get("active") in ("1", "0") else ""
-    return f
+    """The list filters of ``kind`` from request args (invalid values are dropped)."""
+    filters = {"region": (args.get("region") or "").strip(),
+               "date_from": _date_arg(args, "date_from"), "date_to": _date_arg(args, "date_to")}
+    filters.update({f.name: f.parse(args) for f in kinds.get(kind).filters})
+    return filters
+
+
+def _region_condition(kind, region: str):
+    """Records about an agency in ``region``; for a kind whose party may be unregistered,
+    also the records without an agency that a bureau in ``region`` published."""
+    cond = area_condition(Agency.division_code, region)
+    if cond is None or not kind.agency_optional:
+        return cond
+    return or_(cond, and_(kind.model.agency_id.is_(None), area_condition(Bureau.code, region)))
 
 
 def record_query(kind: str, filters: dict | None = None):
     """Public records of ``kind`` matching the filters, newest first."""
     filters = filters or {}
-    model = RECORD_MODELS[kind]
-    date_col = getattr(model, DATE_COLUMNS[kind])
+    record_kind = kinds.get(kind)
+    model = record_kind.model
+    date_col = getattr(model, record_kind.date_field)
     q = select(model).where(model.public_filter())
-    region = filters.get("region")
-    if region:
-        cond = region_condition(Agency.division_code, region)
-        if cond is not None:
-            q = q.outerjoin(Agency, Agency.id == model.agency_id)
-            if model is Penalty:
-                bcond = region_condition(Bureau.code, region)
-                q = q.outerjoin(Bureau, Bureau.id == model.bureau_id).where(
-                    or_(cond, and_(model.agency_id.is_(None), bcond)))
-            else:
-                q = q.where(cond)
+    cond = _region_condition(record_kind, filters.get("region"))
+    if cond is not None:
+        q = q.outerjoin(Agency, Agency.id == model.agency_id)
+        if record_kind.agency_optional:
+            q = q.outerjoin(Bureau, Bureau.id == model.bureau_id)
+        q = q.where(cond)
     if filters.get("date_from"):
         q = q.where(date_col >= filters["date_from"])
     if filters.get("date_to"):
         q = q.where(date_col <= filters["date_to"])
-    if kind == "spot_check":
-        if filters.get("check_type"):
-            q = q.where(SpotCheck.check_type == filters["check_type"])
-        if filters.get("result"):
-            q = q.where(SpotCheck.result == filters["result"])
-    elif kind == "penalty":
-        if filters.get("violation_type"):
-            q = q.where(Penalty.violation_type == filters["violation_type"])
-        if filters.get("penalty_kind"):
-            q = q.where(Penalty.penalty_kinds.contains(filters["penalty_kind"]))
-    elif kind == "credit_grade":
-        if filters.get("grade"):
-            q = q.where(CreditGrade.grade == filters["grade"])
-        if filters.get("period"):
-            q = q.where(CreditGrade.period == filters["period"])
-    elif kind == "list_entry":
-        if filters.get("list_kind"):
-            q = q.where(ListEntry.list_kind == filters["list_kind"])
-        if filters.get("active") == "1":
-            q = q.where(ListEntry.removed_on.is_(None))
-        elif filters.get("active") == "0":
-            q = q.where(ListEntry.removed_on.is_not(None))
+    for f in record_kind.filters:
+        if filters.get(f.name):
+            q = q.where(f.condition(model, filters[f.name]))
     return q.order_by(date_col.desc(), model.id.desc())
 
 
@@ -287,16 +195,17 @@ def record_page(kind: str, filters: dict, page: int) -> Page:
 def agency_records(agency: Agency) -> dict[str, list]:
     """Public records of each kind for an agency, newest first."""
     out = {}
-    for kind, model in RECORD_MODELS.items():
-        date_col = getattr(model, DATE_COLUMNS[kind])
-        order = (model.period.desc(),) if model is CreditGrade else (date_col.desc(),)
-        out[kind] = list(db.session.scalars(
+    for kind in kinds.KINDS:
+        model = kind.model
+        order = getattr(model, kind.agency_order or kind.date_field)
+        out[kind.key] = list(db.session.scalars(
             select(model).where(model.agency_id == agency.id, model.public_filter())
-            .order_by(*order, model.id.desc())))
+            .order_by(order.desc(), model.id.desc())))
     return out
 
 
-def agency_summary(agency: Agency, records: dict[str, list], on: dt.date | None = None) -> list[str]:
+def agency_summary(agency: Agency, records: dict[str, list],
+                   on: dt.date | None = None) -> list[str]:
     """Plain-language sentences: penalties in the last 3 years, lists, last spot check, grade."""
     on = on or today_cn()
     since = add_months(on, -36)
@@ -309,7 +218,8 @@ def agency_summary(agency: Agency, records: dict[str, list], on: dt.date | None 
         lines.append(_("近三年没有公示中的行政处罚"))
     active = [e for e in records["list_entry"] if e.removed_on is None]
     for list_kind, label in vocab.LIST_KINDS.items():
-        entries = sorted((e for e in active if e.list_kind == list_kind), key=lambda e: e.included_on)
+        entries = sorted((e for e in active if e.list_kind == list_kind),
+                         key=lambda e: e.included_on)
         if entries:
             lines.append(_("自 %(date)s 起被列入%(list)s", date=entries[0].included_on.isoformat(),
                            list=str(label)))
@@ -343,15 +253,18 @@ def agency_summary(agency: Agency, records: dict[str, list], on: dt.date | None 
 # the cached counts stale at once; other processes see a change within COUNTS_TTL.
 
 COUNTS_TTL = 60.0
-_COUNTED = (Agency, *RECORD_MODELS.values())
 _generation = 0
 
 
+def _counted() -> tuple[type, ...]:
+    return tuple(dataset.model for dataset in kinds.DATASETS)
+
+
 def _compute_counts() -> dict[str, int]:
-    counts = {"agencies": db.session.scalar(select(func.count()).select_from(Agency))}
-    for kind, model in RECORD_MODELS.items():
-        counts[kind] = db.session.scalar(select(func.count()).select_from(model)
-                                         .where(model.public_filter()))
+    counts = {kinds.AGENCY.counted_as: db.session.scalar(select(func.count()).select_from(Agency))}
+    for kind in kinds.KINDS:
+        counts[kind.counted_as] = db.session.scalar(
+            select(func.count()).select_from(kind.model).where(kind.model.public_filter()))
     return counts
 
 
@@ -375,7 +288,8 @@ def forget_counts() -> None:
 
 @event.listens_for(Session, "after_flush")
 def _forget_counts_after_flush(session, _flush_context) -> None:
-    if any(isinstance(obj, _COUNTED) for obj in (*session.new, *session.dirty, *session.deleted)):
+    counted = _counted()
+    if any(isinstance(obj, counted) for obj in (*session.new, *session.dirty, *session.deleted)):
         forget_counts()
 
 
@@ -387,7 +301,8 @@ def _forget_counts_after_dml(state) -> None:
 
 def latest_publications(limit: int = 10) -> list:
     items = []
-    for model in RECORD_MODELS.values():
+    for kind in kinds.KINDS:
+        model = kind.model
         q = (select(model).where(model.public_filter())
              .order_by(model.published_on.desc(), model.id.desc()).limit(limit)
              .options(joinedload(model.agency)))  # the page names each record's agency
@@ -433,21 +348,28 @@ def _export_column(model, field: str):
     return col
 
 
+def _published_labels(dataset: Dataset) -> dict[str, dict[str, str]]:
+    """field -> {stored key: published wording} for the columns that have one."""
+    return {c.field: {k: str(v) for k, v in c.labels.items()}
+            for c in dataset.columns if c.labels is not None}
+
+
 def export_rows(kind: str) -> Iterator[list[str]]:
-    """Rows of the open-data CSV of ``kind`` (public records only), in ``COLUMNS[kind]`` order.
+    """Rows of the open-data CSV of ``kind`` (agencies, or public records only), in the
+    order of the kind's columns.
 
     Streams plain column tuples in batches (server-side cursor where the driver has
     one) instead of ORM objects; the output is the import format, so a download
     re-imports unchanged.
     """
-    cols = COLUMNS[kind]
-    if kind == "agency":
-        yield from _export_agencies(cols)
+    dataset = kinds.dataset(kind)
+    if dataset is kinds.AGENCY:
+        yield from _export_agencies(dataset)
         return
-    model = RECORD_MODELS[kind]
-    labels = {"list_kind": {k: str(v) for k, v in vocab.LIST_KINDS.items()}}
+    model = dataset.model
+    labels = _published_labels(dataset)
     selected, mappers = [], []
-    for col in cols:
+    for col in dataset.columns:
         if col.field == "agency_uscc":
             selected.append(Agency.uscc)
         elif col.field == "agency_name":
@@ -463,9 +385,9 @@ def export_rows(kind: str) -> Iterator[list[str]]:
         yield [_cell(v) if m is None else m.get(v, v) for v, m in zip(row, mappers, strict=True)]
 
 
-def _export_agencies(cols) -> Iterator[list[str]]:
-    labels = {"kind": {k: str(v) for k, v in vocab.AGENCY_KINDS.items()},
-              "status": {k: str(v) for k, v in vocab.AGENCY_STATUSES.items()}}
+def _export_agencies(dataset: Dataset) -> Iterator[list[str]]:
+    cols = dataset.columns
+    labels = _published_labels(dataset)
     selected = [Agency.id]
     for col in cols:
         if col.field == "bureau_code":

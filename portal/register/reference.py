@@ -1,7 +1,8 @@
 """Reference data: divisions (GB/T 2260) and the bureaus the portal serves.
 
 Both are data files under ``portal/data/`` (or a file the operator names),
-loaded idempotently: running the loader again updates rows in place.
+loaded idempotently: running the loader again updates rows in place.  Questions
+about the division tree (covering bureau, full names) are ``divisions``'.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import csv
 from pathlib import Path
 
 from ..extensions import db
+from .divisions import DEPTH, DISTRICT
 from .models import Bureau, Division
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -56,9 +58,8 @@ def load_bureaus(path: Path | str | None = None) -> int:
     return len(rows)
 
 
-def _level_rank(divisions, code):
-    level = divisions[code].level if code in divisions else "district"
-    return {"province": 0, "city": 1, "district": 2}[level]
+def _level_rank(known, code):
+    return DEPTH[known[code].level] if code in known else DEPTH[DISTRICT]
 
 
 def _nearest_parent(division, divisions, by_code):
@@ -69,36 +70,3 @@ def _nearest_parent(division, divisions, by_code):
         parent = divisions.get(code)
         code = parent.parent_code if parent else None
     return None
-
-
-def bureau_for_division(division_code: str | None, *, active_only: bool = True) -> Bureau | None:
-    """The most specific bureau covering a division: district, else city, else province."""
-    if not division_code:
-        return None
-    candidates = [division_code, division_code[:4] + "00", division_code[:2] + "0000"]
-    seen = []
-    for code in candidates:
-        if code not in seen:
-            seen.append(code)
-    query = db.select(Bureau).where(Bureau.code.in_(seen))
-    if active_only:
-        query = query.where(Bureau.active.is_(True))
-    found = {b.code: b for b in db.session.scalars(query)}
-    for code in seen:
-        if code in found:
-            return found[code]
-    return None
-
-
-def division_path_name(code: str | None) -> str:
-    """The full name of a division, province first (e.g. 山西省太原市小店区); '' for None."""
-    if not code:
-        return ""
-    names = []
-    current = db.session.get(Division, code)
-    if current is None:
-        return code
-    while current is not None:
-        names.append(current.name)
-        current = db.session.get(Division, current.parent_code) if current.parent_code else None
-    return "".join(reversed(names))

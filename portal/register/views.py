@@ -1,30 +1,37 @@
-"""Public register pages (blueprint "records").  Thin: parse, load, render."""
+"""Public register pages (blueprint "register").  Thin: parse, load, render."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
 from ..htmx import is_partial
 from ..timeutil import today as today_cn
-from . import queries
-from .columns import COLUMNS, DOWNLOAD_TO_KIND, KIND_TO_DOWNLOAD
-from .models import RECORD_MODELS, Agency, Penalty
+from . import kinds, queries
+from .divisions import served_regions
+from .kinds import RecordKind
+from .models import Agency
+from .urls import agency_url, record_url
 
-bp = Blueprint("records", __name__)
-
-LIST_ENDPOINTS = {"spot_check": "records.spot_checks", "penalty": "records.penalties",
-                  "credit_grade": "records.credit_grades", "list_entry": "records.list_entries"}
+bp = Blueprint("register", __name__)
 
 
 @bp.get("/")
 def home():
-    return render_template("records/home.html", counts=queries.home_counts(),
+    return render_template("register/home.html", counts=queries.home_counts(),
                            latest=queries.latest_publications(10))
 
 
@@ -33,9 +40,9 @@ def agencies():
     filters = queries.directory_filters(request.args)
     page = queries.paginate(queries.directory_query(filters), queries.page_number(request.args))
     grades = queries.current_grades([a.id for a in page.items])
-    template = "records/_agency_results.html" if is_partial() else "records/agencies.html"
+    template = "register/_agency_results.html" if is_partial() else "register/agencies.html"
     return render_template(template, filters=filters, page=page, grades=grades,
-                           regions=queries.region_options())
+                           regions=served_regions())
 
 
 @bp.get("/agencies/<uscc>")
@@ -44,73 +51,47 @@ def agency(uscc):
     if found is None:
         abort(404)
     records = queries.agency_records(found)
-    return render_template("records/agency.html", agency=found, records=records,
+    return render_template("register/agency.html", agency=found, records=records,
                            grade=records["credit_grade"][0] if records["credit_grade"] else None,
                            summary=queries.agency_summary(found, records))
 
 
-def _record_list(kind: str):
-    filters = queries.record_filters(kind, request.args)
-    page = queries.record_page(kind, filters, queries.page_number(request.args))
-    template = "records/_record_results.html" if is_partial() else "records/record_list.html"
+def _record_list(kind: RecordKind):
+    filters = queries.record_filters(kind.key, request.args)
+    page = queries.record_page(kind.key, filters, queries.page_number(request.args))
+    template = "register/_record_results.html" if is_partial() else "register/record_list.html"
     return render_template(template, kind=kind, filters=filters, page=page,
-                           endpoint=LIST_ENDPOINTS[kind], regions=queries.region_options())
+                           endpoint=kind.list_endpoint, regions=served_regions())
 
 
-def _record_detail(record):
+def _record_detail(kind: RecordKind, value):
+    model = kind.model
+    record = db.session.scalar(select(model).where(getattr(model, kind.url.field) == value))
     if record is None:
         abort(404)
     reason = record.unpublished_reason()
     if reason is not None:
         code = 404 if reason == "scheduled" else 410
-        return render_template("records/unpublished.html", record=record, reason=reason), code
-    return render_template(f"records/{record.KIND}.html", record=record)
+        return render_template("register/unpublished.html", kind=kind, record=record,
+                               reason=reason), code
+    return render_template(kind.detail_template, kind=kind, record=record)
 
 
-@bp.get("/penalties/")
-def penalties():
-    return _record_list("penalty")
+def _add_record_pages(kind: RecordKind) -> None:
+    """/<path>/ lists the public records of ``kind``; /<path>/<value> shows one."""
+    bp.add_url_rule(f"/{kind.url.path}/", kind.url.list_endpoint, lambda: _record_list(kind))
+    bp.add_url_rule(f"/{kind.url.path}/<{kind.url.converter}:{kind.url.arg}>",
+                    kind.url.detail_endpoint,
+                    lambda **args: _record_detail(kind, args[kind.url.arg]))
 
 
-@bp.get("/penalties/<path:decision_number>")
-def penalty(decision_number):
-    return _record_detail(db.session.scalar(
-        select(Penalty).where(Penalty.decision_number == decision_number)))
-
-
-@bp.get("/spot-checks/")
-def spot_checks():
-    return _record_list("spot_check")
-
-
-@bp.get("/spot-checks/<int:record_id>")
-def spot_check(record_id):
-    return _record_detail(db.session.get(RECORD_MODELS["spot_check"], record_id))
-
-
-@bp.get("/credit-grades/")
-def credit_grades():
-    return _record_list("credit_grade")
-
-
-@bp.get("/credit-grades/<int:record_id>")
-def credit_grade(record_id):
-    return _record_detail(db.session.get(RECORD_MODELS["credit_grade"], record_id))
-
-
-@bp.get("/list-entries/")
-def list_entries():
-    return _record_list("list_entry")
-
-
-@bp.get("/list-entries/<int:record_id>")
-def list_entry(record_id):
-    return _record_detail(db.session.get(RECORD_MODELS["list_entry"], record_id))
+for _kind in kinds.KINDS:
+    _add_record_pages(_kind)
 
 
 @bp.get("/bureaus/")
 def bureaus():
-    return render_template("records/bureaus.html", bureaus=queries.bureau_tree(),
+    return render_template("register/bureaus.html", bureaus=queries.bureau_tree(),
                            agency_counts=queries.agency_counts_by_bureau())
 
 
@@ -118,22 +99,22 @@ def bureaus():
 
 @bp.get("/data/")
 def open_data():
-    return render_template("records/open_data.html", counts=queries.home_counts(),
-                           columns=COLUMNS, downloads=KIND_TO_DOWNLOAD)
+    return render_template("register/open_data.html", counts=queries.home_counts(),
+                           datasets=kinds.DATASETS)
 
 
 @bp.get("/data/<kind>.csv")
 def download(kind):
-    model_kind = DOWNLOAD_TO_KIND.get(kind)
-    if model_kind is None:
+    dataset = kinds.for_download(kind)
+    if dataset is None:
         abort(404)
 
     def generate():
         buf = io.StringIO()
         writer = csv.writer(buf)
         buf.write("\ufeff")
-        writer.writerow([c.header for c in COLUMNS[model_kind]])
-        for n, row in enumerate(queries.export_rows(model_kind), 1):
+        writer.writerow([c.header for c in dataset.columns])
+        for n, row in enumerate(queries.export_rows(dataset.key), 1):
             writer.writerow(row)
             if n % 1000 == 0:
                 yield buf.getvalue()
@@ -163,20 +144,12 @@ def unpublished_message(reason: str, record) -> str:
 
 @bp.app_context_processor
 def register_helpers():
-    from .urls import agency_url, record_url
-
     def page_url(endpoint, page, **extra):
         args = {k: v for k, v in request.args.items() if k != "page" and v}
         args.update(extra)
         if page > 1:
             args["page"] = page
-        return url_for_safe(endpoint, **args)
+        return url_for(endpoint, **args)
 
     return {"record_url": record_url, "agency_url": agency_url, "page_url": page_url,
-            "list_endpoints": LIST_ENDPOINTS}
-
-
-def url_for_safe(endpoint, **args):
-    from flask import url_for
-
-    return url_for(endpoint, **args)
+            "record_kinds": kinds.KINDS, "kind_of": kinds.of}

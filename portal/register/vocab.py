@@ -96,10 +96,3 @@ LIST_REMOVAL_REASONS = (
     "注(吊)销",
     "其他",
 )
-
-RECORD_KINDS = {
-    "spot_check": _l("抽查检查结果"),
-    "penalty": _l("行政处罚决定"),
-    "credit_grade": _l("信用评价"),
-    "list_entry": _l("经营异常名录和严重违法失信名单"),
-}

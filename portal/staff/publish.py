@@ -1,5 +1,6 @@
-"""Publishing: forms for the four record kinds, edit / withdraw / repair / remove, and the
-importer's upload -> preview -> confirm.  Rules live in portal.register.services/importer."""
+"""Publishing: a form for each record kind, edit / withdraw / repair / remove, and the
+importer's upload -> preview -> confirm.  What each form asks for is the kind's declaration
+(portal.register.kinds); rules live in portal.register.services / importer."""
 
 from __future__ import annotations
 
@@ -18,81 +19,31 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth import permissions
 from ..auth.decorators import staff_required
 from ..extensions import db
-from ..register import vocab
-from ..register.models import RECORD_MODELS, Agency
+from ..register import kinds, vocab
+from ..register.kinds import RecordKind, UnknownKind, Widget
+from ..register.models import Agency
+from ..register.urls import record_url
 from ..timeutil import today
+from .blueprint import bp
 from .common import bureaus_in_reach, chosen_bureau, parse_int
-from .views import bp
 
-# The form fields of each kind: (name, label, widget, choices).  Validation is
-# portal.register.services.clean_record's job; this only says what to ask.
-T, A, D, S, N, M = "text", "textarea", "date", "select", "number", "multi"
-FIELDS = {
-    "spot_check": [
-        ("agency_uscc", _l("代理机构统一社会信用代码"), T, None),
-        ("task_number", _l("任务编号"), T, None),
-        ("task_name", _l("任务名称"), T, None),
-        ("check_type", _l("检查类型"), S, vocab.SPOT_CHECK_TYPES),
-        ("completed_on", _l("检查完成日期"), D, None),
-        ("result", _l("检查结果"), S, vocab.SPOT_CHECK_RESULTS),
-        ("remarks", _l("备注"), A, None),
-        ("authority", _l("检查机关"), T, None),
-        ("published_on", _l("公示日期"), D, None),
-    ],
-    "penalty": [
-        ("decision_number", _l("决定书文号"), T, None),
-        ("party_uscc", _l("当事人统一社会信用代码（登记的代理机构自动关联）"), T, None),
-        ("party_name", _l("当事人名称"), T, None),
-        ("legal_rep", _l("法定代表人"), T, None),
-        ("violation_type", _l("违法行为类型"), S, vocab.VIOLATION_TYPES),
-        ("facts", _l("违法事实"), A, None),
-        ("legal_basis", _l("处罚依据"), A, None),
-        ("penalty_kinds", _l("处罚种类"), M, vocab.PENALTY_KINDS),
-        ("fine_amount", _l("罚款金额（元）"), N, None),
-        ("confiscation_amount", _l("没收金额（元）"), N, None),
-        ("suspension_months", _l("停止承接新业务期限（月）"), N, None),
-        ("decided_on", _l("处罚决定日期"), D, None),
-        ("authority", _l("处罚机关"), T, None),
-        ("published_on", _l("公示日期"), D, None),
-        ("full_text", _l("决定书全文"), A, None),
-    ],
-    "credit_grade": [
-        ("agency_uscc", _l("代理机构统一社会信用代码"), T, None),
-        ("period", _l("评价期间（如 2025）"), T, None),
-        ("grade", _l("信用等级"), S, vocab.CREDIT_GRADES),
-        ("score", _l("信用分"), N, None),
-        ("evaluated_on", _l("评价日期"), D, None),
-        ("authority", _l("评价机关"), T, None),
-        ("published_on", _l("公示日期"), D, None),
-    ],
-    "list_entry": [
-        ("agency_uscc", _l("代理机构统一社会信用代码"), T, None),
-        ("list_kind", _l("名录类型"), S, vocab.LIST_KINDS),
-        ("inclusion_reason", _l("列入原因"), S, vocab.LIST_INCLUSION_REASONS),
-        ("included_on", _l("列入日期"), D, None),
-        ("inclusion_authority", _l("作出决定机关（列入）"), T, None),
-        ("inclusion_decision_number", _l("列入决定书文号"), T, None),
-        ("published_on", _l("公示日期"), D, None),
-    ],
-}
-IMPORT_KINDS = {"agency": _l("代理机构"), **vocab.RECORD_KINDS}
 UPLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
-def _kind_or_404(kind: str) -> str:
-    if kind not in RECORD_MODELS:
+def _kind_or_404(kind: str) -> RecordKind:
+    try:
+        return kinds.get(kind)
+    except UnknownKind:
         abort(404)
-    return kind
 
 
 def _record_or_404(kind: str, record_id: int):
-    record = db.session.get(RECORD_MODELS[_kind_or_404(kind)], record_id)
+    record = db.session.get(_kind_or_404(kind).model, record_id)
     if record is None:
         abort(404)
     if not permissions.can_edit_record(current_user, record):
@@ -100,72 +51,62 @@ def _record_or_404(kind: str, record_id: int):
     return record
 
 
-def _form_data(kind: str) -> dict:
-    data = {}
-    for name, _label, widget, _choices in FIELDS[kind]:
-        if widget == M:
-            data[name] = request.form.getlist(name)
+def _form_data(kind: RecordKind) -> dict:
+    data: dict = {}
+    for field in kind.form:
+        if field.widget == Widget.MULTI:
+            data[field.name] = request.form.getlist(field.name)
         else:
-            data[name] = request.form.get(name, "").strip()
+            data[field.name] = request.form.get(field.name, "").strip()
     return data
+
+
+def _form_value(value, widget: Widget):
+    if widget == Widget.MULTI:
+        return [k for k in (value or "").split("、") if k]
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _values_for_form(record) -> dict:
     from ..register.services import record_values
 
+    kind = kinds.of(record)
     values = record_values(record)
-    out = {}
-    for name, _label, widget, _choices in FIELDS[record.KIND]:
-        value = values.get(name)
-        if name == "agency_uscc":
-            value = record.agency.uscc if getattr(record, "agency", None) else ""
-        if widget == M:
-            out[name] = [k for k in (value or "").split("、") if k]
-        elif value is None:
-            out[name] = ""
-        elif hasattr(value, "isoformat"):
-            out[name] = value.isoformat()
-        else:
-            out[name] = str(value)
-    return out
-
-
-def public_url(record) -> str | None:
-    try:
-        from ..register.urls import record_url
-
-        return record_url(record)
-    except Exception:  # noqa: BLE001 - the public pages may not be there (yet)
-        return None
+    if getattr(record, "agency", None) is not None:
+        values["agency_uscc"] = record.agency.uscc
+    return {f.name: _form_value(values.get(f.name), f.widget) for f in kind.form}
 
 
 @bp.get("/records")
 @staff_required
 def records():
-    kinds = permissions.publishable_kinds(current_user)
-    if not kinds:
+    publishable = permissions.publishable_kinds(current_user)
+    if not publishable:
         abort(403)
-    kind = request.args.get("kind") if request.args.get("kind") in kinds else kinds[0]
-    model = RECORD_MODELS[kind]
+    kind = request.args.get("kind") if request.args.get("kind") in publishable else publishable[0]
+    record_kind = kinds.get(kind)
+    model = record_kind.model
     reach = [b.id for b in bureaus_in_reach(current_user)]
     page = parse_int(request.args.get("page"))
     query = db.select(model).where(model.bureau_id.in_(reach))
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     items = list(db.session.scalars(
-        query.order_by(model.published_on.desc(), model.id.desc()).limit(50).offset((page - 1) * 50)))
-    return render_template("staff/records.html", kinds=kinds, kind=kind, items=items,
-                           total=total, page=page, pages=max(1, (total + 49) // 50),
-                           kind_labels=vocab.RECORD_KINDS, statuses=vocab.RECORD_STATUSES,
-                           public_url=public_url)
+        query.order_by(model.published_on.desc(), model.id.desc())
+        .limit(50).offset((page - 1) * 50)))
+    return render_template("staff/records.html", kinds=[kinds.get(k) for k in publishable],
+                           kind=record_kind, items=items, total=total, page=page,
+                           pages=max(1, (total + 49) // 50), statuses=vocab.RECORD_STATUSES)
 
 
 def _render_form(kind, values, errors, *, record=None, bureau=None, status=200):
     return render_template(
-        "staff/record_form.html", kind=kind, fields=FIELDS[kind], values=values,
-        errors=errors, record=record, bureau=bureau, kind_label=vocab.RECORD_KINDS[kind],
+        "staff/record_form.html", kind=kind, record_kind=kinds.get(kind), values=values,
+        errors=errors, record=record, bureau=bureau,
         bureaus=[b for b in bureaus_in_reach(current_user)
                  if permissions.can_publish(current_user, kind, b)],
-        public_url=public_url(record) if record is not None else None,
+        public_url=record_url(record) if record is not None else None,
     ), status
 
 
@@ -174,13 +115,13 @@ def _render_form(kind, values, errors, *, record=None, bureau=None, status=200):
 def record_new(kind):
     from ..register import services
 
-    kind = _kind_or_404(kind)
+    kind = _kind_or_404(kind).key
     bureau = chosen_bureau()
     if not permissions.can_publish(current_user, kind, bureau):
         abort(403)
     if request.method == "GET":
         return _render_form(kind, {"published_on": today().isoformat()}, {}, bureau=bureau)
-    data = _form_data(kind)
+    data = _form_data(kinds.get(kind))
     try:
         record = services.publish_record(kind, data, actor=current_user._get_current_object(),
                                          bureau=bureau)
@@ -201,7 +142,7 @@ def record_edit(kind, record_id):
     if request.method == "GET":
         return _render_form(kind, _values_for_form(record), {}, record=record,
                             bureau=record.bureau)
-    data = _form_data(kind)
+    data = _form_data(kinds.of(record))
     if "agency_uscc" in data and getattr(record, "agency", None) is not None:
         data["agency"] = db.session.scalar(
             db.select(Agency).where(Agency.uscc == data["agency_uscc"].upper())) or None
@@ -264,8 +205,8 @@ def _tmp_dir() -> str:
 
 
 def _import_kinds() -> dict:
-    kinds = permissions.publishable_kinds(current_user)
-    return {k: v for k, v in IMPORT_KINDS.items() if k in kinds}
+    publishable = permissions.publishable_kinds(current_user)
+    return {d.key: d.label for d in kinds.DATASETS if d.key in publishable}
 
 
 def _stored_upload(token: str) -> tuple[str, str] | None:
@@ -280,18 +221,18 @@ def _stored_upload(token: str) -> tuple[str, str] | None:
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required
 def import_upload():
-    kinds = _import_kinds()
-    if not kinds:
+    import_kinds = _import_kinds()
+    if not import_kinds:
         abort(403)
     bureau = chosen_bureau()
-    ctx = {"kinds": kinds, "bureau": bureau, "plan": None, "token": None, "kind": None, "error": None,
-               "bureaus": bureaus_in_reach(current_user)}
+    ctx = {"kinds": import_kinds, "bureau": bureau, "plan": None, "token": None, "kind": None,
+           "error": None, "bureaus": bureaus_in_reach(current_user)}
     if request.method == "GET":
         return render_template("staff/import.html", **ctx)
     kind = request.form.get("kind", "")
     upload = request.files.get("file")
     ctx["kind"] = kind
-    if kind not in kinds or not permissions.can_publish(current_user, kind, bureau):
+    if kind not in import_kinds or not permissions.can_publish(current_user, kind, bureau):
         ctx["error"] = _("请选择您有权导入的记录类型。")
         return render_template("staff/import.html", **ctx), 422
     if upload is None or not upload.filename:

@@ -1,0 +1,776 @@
+"""The record-kind registry: one declaration per kind of public record (and for agencies).
+
+Everything that differs between kinds is declared here, once: the model, the labels
+(of the kind and of each field: forms, validation messages, column meanings and detail
+pages use the same label), the natural key, the import / CSV columns, the download
+name, the public URL, the templates, the list filters, the staff form, the cleaning
+rules, the searchable text and the publication-window hook.  The importer, the CSV
+export, the public pages, the publishing forms and the search documents read it and
+loop over ``KINDS``; nobody else keeps a table about kinds.
+
+Agencies are not records, but they are imported and downloaded like them: ``AGENCY``
+is a ``Dataset`` (the part of a declaration the importer and the downloads need) and
+``DATASETS`` lists it with the record kinds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from . import divisions, vocab
+from .cleaning import AgencyLookup, Cleaner, ValidationError, _, split_terms, text_or_none
+from .models import Agency, Bureau, CreditGrade, Division, ListEntry, Penalty, SpotCheck
+from .publication import publication_end_for
+
+Label = Any  # a lazy (translatable) string
+
+
+class UnknownKind(ValidationError):
+    """A kind that is not in the registry."""
+
+    status = 404
+
+    def __init__(self, key: str):
+        super().__init__({"kind": _("未知的记录类型：%(kind)s", kind=key)})
+
+
+class Widget(StrEnum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    DATE = "date"
+    SELECT = "select"
+    NUMBER = "number"
+    MULTI = "multi"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the import / download files.
+
+    ``header`` is the column's name as on the national systems (what downloads write);
+    the importer also accepts the field name and any alias, case-insensitively.
+    ``labels`` maps stored keys to the published wording (downloads write the wording).
+    docs/import.md documents the columns.
+    """
+
+    field: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    note: str = ""
+    labels: Mapping[str, Label] | None = None
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A field of the staff publishing form (its label is the field's label)."""
+
+    name: str
+    widget: Widget = Widget.TEXT
+    choices: Collection[str] | Mapping[str, Label] | None = None
+    hint: Label | None = None
+
+
+@dataclass(frozen=True)
+class NaturalKey:
+    """The fields that identify a row (``agency`` means the agency's id), the field a
+    conflict is reported on, and the conflict message (None: a second row updates)."""
+
+    fields: tuple[str, ...]
+    error_field: str
+    conflict: Callable[[Mapping[str, Any]], str] | None = None
+
+    def of(self, values: Mapping[str, Any]) -> tuple:
+        return tuple(values["agency"].id if f == "agency" else values[f] for f in self.fields)
+
+    def condition(self, model: Any, values: Mapping[str, Any]) -> Any:
+        key = self.of(values)
+        columns = [model.agency_id if f == "agency" else getattr(model, f) for f in self.fields]
+        return db.and_(*(col == value for col, value in zip(columns, key, strict=True)))
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A filter of a public list: the query argument, its allowed values (None: free
+    text up to ``max_len``) and the SQL condition for a value."""
+
+    name: str
+    choices: Collection[str] | None
+    condition: Callable[[Any, str], Any]
+    max_len: int = 20
+
+    def parse(self, args: Mapping[str, Any]) -> str:
+        value = args.get(self.name)
+        if self.choices is None:
+            return (value or "").strip()[: self.max_len]
+        return str(value) if value in self.choices else ""
+
+
+def _equals(field_name: str) -> Callable[[Any, str], Any]:
+    return lambda model, value: getattr(model, field_name) == value
+
+
+@dataclass(frozen=True)
+class PublicUrl:
+    """Where the public pages of a kind live: /<path>/ (list) and /<path>/<value> (detail)."""
+
+    path: str
+    list_endpoint: str
+    detail_endpoint: str
+    field: str = "id"  # the record's attribute in the URL
+    arg: str = "record_id"  # the URL argument's name
+    converter: str = "int"
+
+
+@dataclass(frozen=True)
+class SearchText:
+    """What a record contributes to its search document (search/documents.py)."""
+
+    body: list[str]
+    ids: list[str] = field(default_factory=list)  # identifiers typed in full (as stored)
+    grade: str | None = None
+    penalty_kinds: list[str] = field(default_factory=list)
+    active: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dataset:
+    """A table that is imported and downloaded: agencies and every record kind."""
+
+    key: str
+    model: type[Any]
+    label: Label
+    labels: Mapping[str, Label]  # field -> its one label
+    columns: tuple[Column, ...]
+    natural_key: NaturalKey
+    download: str  # /data/<download>.csv
+    clean_fields: Callable[[Cleaner], None]
+    count_key: str = ""  # key of queries.home_counts() (default: ``key``)
+
+    def label_of(self, field_name: str) -> str:
+        return str(self.labels.get(field_name, field_name))
+
+    @property
+    def counted_as(self) -> str:
+        return self.count_key or self.key
+
+    def clean(self, data: Mapping[str, Any], *, bureau: Any = None,
+              agency_lookup: AgencyLookup | None = None) -> dict[str, Any]:
+        """Validate one input row; cleaned values or ValidationError (messages per field)."""
+        c = Cleaner(data, self.labels, bureau=bureau, lookup=agency_lookup)
+        self.clean_fields(c)
+        return c.result()
+
+    def find_existing(self, values: Mapping[str, Any]) -> Any:
+        """The stored row with the natural key of ``values``, or None."""
+        return db.session.scalar(db.select(self.model).where(
+            self.natural_key.condition(self.model, values)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordKind(Dataset):
+    """A kind of public record: everything the portal does differently per kind."""
+
+    url: PublicUrl
+    detail_template: str
+    filters_template: str  # the list page's kind-specific filters
+    rows_template: str  # the list page's table head and rows
+    filters: tuple[ListFilter, ...] = ()
+    form: tuple[FormField, ...]
+    search_text: Callable[[Any], SearchText]
+    display: Callable[[Any], tuple[str, list[str]]]  # (title, snippet texts) of a search hit
+    describe: Callable[[Any], str]  # a record's short name in staff lists
+    agency_key: str = "agency_uscc"  # the input field that names the agency
+    agency_order: str = ""  # order of the agency page's table (default: the record date)
+    # The default end of the publication window, from the record's values (None: no end).
+    publication_end: Callable[[Mapping[str, Any]], dt.date | None] | None = None
+
+    @property
+    def date_field(self) -> str:
+        """The record's own date (completed / decided / evaluated / included on)."""
+        return str(self.model.DATE_FIELD)
+
+    @property
+    def agency_optional(self) -> bool:
+        """True when a record may concern an unregistered party (no agency)."""
+        return bool(self.model.__table__.c.agency_id.nullable)
+
+    @property
+    def list_endpoint(self) -> str:
+        return "register." + self.url.list_endpoint
+
+    def public_url(self, record: Any, **kwargs: Any) -> str:
+        value = getattr(record, self.url.field)
+        return url_for("register." + self.url.detail_endpoint, **{self.url.arg: value}, **kwargs)
+
+    def window_end(self, values: Mapping[str, Any]) -> dt.date | None:
+        """End of the window: as given, else the kind's rule (if it has one)."""
+        given = values.get("publication_ends_on")
+        if given is not None or self.publication_end is None:
+            return given
+        return self.publication_end(values)
+
+
+# ---------------------------------------------------------------------------
+# Shared pieces
+# ---------------------------------------------------------------------------
+
+COMMON_LABELS: dict[str, Label] = {
+    "agency_uscc": _l("代理机构统一社会信用代码"),
+    "agency_name": _l("机构名称"),
+    "authority": _l("公示机关"),
+    "published_on": _l("公示日期"),
+    "publication_ends_on": _l("公示截止期"),
+}
+
+AGENCY_USCC = Column("agency_uscc", "统一社会信用代码", ("agency_uscc", "uscc", "信用代码"), True)
+
+
+def _published_on(default_note: str) -> Column:
+    return Column("published_on", "公示日期", ("published_on",), False, default_note)
+
+
+def index_text(choices: Mapping[str, Label], key: str) -> str:
+    """The Chinese wording of a vocabulary key (the search index is Chinese)."""
+    if key not in choices:
+        return key
+    with force_locale("zh_CN"):
+        return str(choices[key])
+
+
+# ---------------------------------------------------------------------------
+# Agencies (a dataset, not a record kind)
+# ---------------------------------------------------------------------------
+
+def _clean_agency(c: Cleaner) -> None:
+    c.uscc("uscc")
+    c.text("name", required=True, max_len=200)
+    c.text("licence_no", max_len=40)
+    c.choice("kind", vocab.AGENCY_KINDS)
+    c.out["status"] = c.choice("status", vocab.AGENCY_STATUSES, required=False) or "practising"
+    c.text("address", max_len=300)
+    code = c.text("division_code", required=True)
+    if code is not None and (
+            not divisions.is_code(code) or db.session.get(Division, code) is None):
+        c.errors["division_code"] = _("行政区划代码“%(code)s”不存在", code=code)
+    c.text("legal_rep", max_len=60)
+    c.out["agent_count"] = c.integer("agent_count", maximum=100000) or 0
+    c.date("established_on")
+    c.text("branches")
+    former = c.raw("former_names")
+    if isinstance(former, str):
+        former = [n.strip() for n in re.split(r"[；;\n]", former) if n.strip()]
+    c.out["former_names"] = list(former or [])
+    c.out["bureau"] = _supervising_bureau(c, code)
+
+
+def _supervising_bureau(c: Cleaner, division_code: str | None) -> Bureau | None:
+    """The bureau named in the row, else the one covering the agency's division."""
+    bureau_code = text_or_none(c.raw("bureau_code"))
+    if bureau_code:
+        bureau = db.session.scalar(db.select(Bureau).where(Bureau.code == bureau_code))
+        if bureau is None:
+            c.errors["bureau_code"] = _("没有代码为 %(code)s 的监管部门", code=bureau_code)
+        return bureau
+    if not division_code or "division_code" in c.errors:
+        return None
+    bureau = divisions.bureau_for_division(division_code)
+    if bureau is None:
+        c.errors["division_code"] = _("行政区划 %(code)s 不在本平台监管范围内", code=division_code)
+    return bureau
+
+
+AGENCY = Dataset(
+    key="agency",
+    model=Agency,
+    label=_l("代理机构"),
+    labels={
+        "uscc": _l("统一社会信用代码"), "name": _l("机构名称"), "licence_no": _l("执业许可证号"),
+        "kind": _l("机构类型"), "status": _l("机构状态"), "address": _l("住所"),
+        "division_code": _l("行政区划代码"), "legal_rep": _l("法定代表人或执行事务合伙人"),
+        "agent_count": _l("执业代理师人数"), "established_on": _l("成立日期"),
+        "branches": _l("分支机构"), "former_names": _l("曾用名"), "bureau_code": _l("监管部门代码"),
+    },
+    columns=(
+        Column("uscc", "统一社会信用代码", ("uscc", "信用代码", "社会信用代码"), True),
+        Column("name", "机构名称", ("name", "名称", "企业名称", "代理机构名称"), True),
+        Column("licence_no", "执业许可证号", ("licence_no", "license_no", "许可证号", "机构代码")),
+        Column("kind", "机构类型", ("kind", "类型"), True, "专利代理 / 商标代理 / 专利和商标代理",
+               labels=vocab.AGENCY_KINDS),
+        Column("status", "机构状态", ("status", "状态", "执业状态"), False,
+               "执业 / 停止承接新业务 / 注销 / 吊销", labels=vocab.AGENCY_STATUSES),
+        Column("address", "住所", ("address", "地址", "注册地址")),
+        Column("division_code", "行政区划代码", ("division_code", "区划代码"), True),
+        Column("legal_rep", "法定代表人",
+               ("legal_rep", "执行事务合伙人", "法定代表人或执行事务合伙人", "负责人")),
+        Column("agent_count", "执业代理师人数",
+               ("agent_count", "代理师人数", "执业专利代理师人数")),
+        Column("established_on", "成立日期", ("established_on", "成立时间")),
+        Column("branches", "分支机构", ("branches",), False, "多个用分号隔开"),
+        Column("former_names", "曾用名", ("former_names", "原名称"), False, "多个用分号隔开"),
+        Column("bureau_code", "监管部门代码", ("bureau_code",), False, "默认按行政区划确定"),
+    ),
+    natural_key=NaturalKey(("uscc",), "uscc"),
+    download="agencies",
+    count_key="agencies",
+    clean_fields=_clean_agency,
+)
+
+
+# ---------------------------------------------------------------------------
+# 抽查检查结果
+# ---------------------------------------------------------------------------
+
+def _clean_spot_check(c: Cleaner) -> None:
+    c.agency()
+    c.text("task_number", required=True, max_len=60)
+    c.text("task_name", required=True, max_len=200)
+    c.choice("check_type", vocab.SPOT_CHECK_TYPES)
+    done = c.date("completed_on", required=True)
+    c.choice("result", vocab.SPOT_CHECK_RESULTS)
+    c.text("remarks")
+    c.publication(default_date=done)
+
+
+def _spot_check_search(r: SpotCheck) -> SearchText:
+    return SearchText(body=[r.task_number, r.task_name, r.check_type, r.result, r.remarks or "",
+                            r.authority])
+
+
+SPOT_CHECK = RecordKind(
+    key="spot_check",
+    model=SpotCheck,
+    label=_l("抽查检查结果"),
+    labels={
+        **COMMON_LABELS,
+        "task_number": _l("任务编号"), "task_name": _l("任务名称"), "check_type": _l("检查类型"),
+        "completed_on": _l("检查完成日期"), "result": _l("检查结果"), "remarks": _l("备注"),
+        "authority": _l("检查实施机关"),
+    },
+    columns=(
+        Column("task_number", "任务编号", ("task_number", "抽查任务编号", "计划编号"), True),
+        Column("task_name", "任务名称", ("task_name", "抽查任务名称", "计划名称"), True),
+        Column("check_type", "检查类型", ("check_type", "抽查类型"), True),
+        Column("authority", "检查实施机关", ("authority", "实施机关", "检查机关")),
+        Column("agency_name", "机构名称", ("agency_name", "企业名称", "名称")),
+        AGENCY_USCC,
+        Column("completed_on", "检查完成日期", ("completed_on", "完成日期", "检查日期"), True),
+        Column("result", "检查结果", ("result", "抽查结果"), True),
+        Column("remarks", "备注", ("remarks",)),
+        _published_on("默认为检查完成日期"),
+    ),
+    natural_key=NaturalKey(("task_number", "agency"), "task_number", lambda v: _(
+        "该机构在任务 %(n)s 中已有检查结果", n=v["task_number"])),
+    download="spot_check",
+    clean_fields=_clean_spot_check,
+    url=PublicUrl("spot-checks", "spot_checks", "spot_check"),
+    detail_template="register/spot_check.html",
+    filters_template="register/_spot_check_filters.html",
+    rows_template="register/_spot_check_rows.html",
+    filters=(ListFilter("check_type", vocab.SPOT_CHECK_TYPES, _equals("check_type")),
+             ListFilter("result", vocab.SPOT_CHECK_RESULTS, _equals("result"))),
+    form=(
+        FormField("agency_uscc"),
+        FormField("task_number"),
+        FormField("task_name"),
+        FormField("check_type", Widget.SELECT, vocab.SPOT_CHECK_TYPES),
+        FormField("completed_on", Widget.DATE),
+        FormField("result", Widget.SELECT, vocab.SPOT_CHECK_RESULTS),
+        FormField("remarks", Widget.TEXTAREA),
+        FormField("authority"),
+        FormField("published_on", Widget.DATE),
+    ),
+    search_text=_spot_check_search,
+    display=lambda r: (r.agency.name, [f"{r.task_name}：{r.result}", r.remarks or ""]),
+    describe=lambda r: r.task_number,
+)
+
+
+# ---------------------------------------------------------------------------
+# 行政处罚决定
+# ---------------------------------------------------------------------------
+
+FINE, CONFISCATION, SUSPENSION = "罚款", "没收违法所得", "责令停止承接新的专利代理业务"
+
+
+def _clean_penalty(c: Cleaner) -> None:
+    c.text("decision_number", required=True, max_len=80)
+    _clean_party(c)
+    c.choice("violation_type", vocab.VIOLATION_TYPES)
+    c.text("facts", required=True)
+    c.text("legal_basis", required=True)
+    kinds = _clean_penalty_kinds(c)
+    _clean_penalty_amounts(c, kinds)
+    decided = c.date("decided_on", required=True)
+    c.text("full_text")
+    c.publication(default_date=decided)
+    if decided and c.out.get("published_on") and c.out["published_on"] < decided:
+        c.errors["published_on"] = _("公示日期不能早于处罚决定日期")
+
+
+def _clean_party(c: Cleaner) -> None:
+    """The party: a registered agency (by USCC) or an unregistered operator by name."""
+    party_uscc = c.uscc("party_uscc", required=False)
+    agency = c.raw("agency") if isinstance(c.raw("agency"), Agency) else None
+    if agency is None and party_uscc:
+        agency = c.lookup(party_uscc)
+    c.out["agency"] = agency
+    if c.text("party_name", max_len=200) is None:
+        if agency is not None:
+            c.out["party_name"] = agency.name
+        else:
+            c.errors["party_name"] = _("%(label)s不能为空", label=c.label("party_name"))
+    if agency is not None and not party_uscc:
+        c.out["party_uscc"] = agency.uscc
+    if c.text("legal_rep", max_len=60) is None and agency is not None:
+        c.out["legal_rep"] = agency.legal_rep
+
+
+def _clean_penalty_kinds(c: Cleaner) -> list[str]:
+    kinds = split_terms(c.raw("penalty_kinds"))
+    bad = [k for k in kinds if k not in vocab.PENALTY_KINDS]
+    if not kinds:
+        c.errors["penalty_kinds"] = _("%(label)s不能为空", label=c.label("penalty_kinds"))
+    elif bad:
+        c.errors["penalty_kinds"] = _("%(label)s“%(value)s”不是允许的值（可选：%(allowed)s）",
+                                      label=c.label("penalty_kinds"), value="、".join(bad),
+                                      allowed="、".join(vocab.PENALTY_KINDS))
+    kinds = [k for k in vocab.PENALTY_KINDS if k in kinds]  # canonical order, no duplicates
+    c.out["penalty_kinds"] = "、".join(kinds)
+    return kinds
+
+
+def _clean_penalty_amounts(c: Cleaner, kinds: list[str]) -> None:
+    """Fine, confiscation and suspension: each required by its kind of penalty."""
+    fine = c.decimal("fine_amount")
+    confiscated = c.decimal("confiscation_amount")
+    months = c.integer("suspension_months", maximum=120)
+    if FINE in kinds and not fine:
+        c.error("fine_amount", _("处罚种类含罚款时必须填写罚款金额"))
+    if fine and FINE not in kinds and "penalty_kinds" not in c.errors:
+        c.errors["fine_amount"] = _("填写了罚款金额，但处罚种类不含罚款")
+    if CONFISCATION in kinds and not confiscated:
+        c.error("confiscation_amount", _("处罚种类含没收违法所得时必须填写没收金额"))
+    if SUSPENSION in kinds and months is None:
+        c.error("suspension_months", _("责令停止承接新业务时必须填写期限（6至12个月）"))
+    elif SUSPENSION in kinds and months is not None and not 6 <= months <= 12:
+        c.errors["suspension_months"] = _("停止承接新业务的期限应为6至12个月")
+
+
+def _penalty_window(values: Mapping[str, Any]) -> dt.date | None:
+    if values.get("published_on") is None:
+        return None
+    return publication_end_for(split_terms(values["penalty_kinds"]), values["fine_amount"],
+                               values["suspension_months"], values["published_on"])
+
+
+def _penalty_search(r: Penalty) -> SearchText:
+    ids = [r.party_uscc] if r.agency is None and r.party_uscc else []
+    ids.append(r.decision_number)
+    return SearchText(
+        body=[r.decision_number, r.party_name, r.violation_type, r.penalty_kinds, r.facts,
+              r.legal_basis, r.authority, r.full_text or ""],
+        ids=ids, penalty_kinds=r.penalty_kind_list)
+
+
+PENALTY = RecordKind(
+    key="penalty",
+    model=Penalty,
+    label=_l("行政处罚决定"),
+    labels={
+        **COMMON_LABELS,
+        "decision_number": _l("决定书文号"), "party_uscc": _l("当事人统一社会信用代码"),
+        "party_name": _l("当事人名称"), "legal_rep": _l("法定代表人"),
+        "violation_type": _l("违法行为类型"), "facts": _l("违法事实"),
+        "legal_basis": _l("处罚依据"), "penalty_kinds": _l("处罚种类"),
+        "fine_amount": _l("罚款金额（元）"), "confiscation_amount": _l("没收金额（元）"),
+        "suspension_months": _l("停止承接新业务期限（月）"), "decided_on": _l("处罚决定日期"),
+        "authority": _l("处罚机关"), "full_text": _l("决定书全文"),
+    },
+    columns=(
+        Column("decision_number", "行政处罚决定书文号",
+               ("decision_number", "决定书文号", "处罚决定书文号", "文号"), True),
+        Column("party_name", "当事人名称", ("party_name", "行政相对人名称", "当事人"), True),
+        Column("party_uscc", "统一社会信用代码", ("party_uscc", "uscc", "信用代码"), False,
+               "当事人为登记簿中的机构时据此关联；未登记的经营者可留空"),
+        Column("legal_rep", "法定代表人", ("legal_rep", "负责人")),
+        Column("violation_type", "违法行为类型", ("violation_type", "违法类型"), True),
+        Column("facts", "违法事实", ("facts", "主要违法事实"), True),
+        Column("legal_basis", "处罚依据", ("legal_basis",), True),
+        Column("penalty_kinds", "处罚类别", ("penalty_kinds", "处罚种类"), True, "多个用顿号隔开"),
+        Column("fine_amount", "罚款金额（元）", ("fine_amount", "罚款金额", "罚款金额(元)")),
+        Column("confiscation_amount", "没收违法所得金额（元）",
+               ("confiscation_amount", "没收违法所得金额", "没收金额",
+                "没收违法所得、没收非法财物的金额（元）")),
+        Column("suspension_months", "停止承接业务期限（月）",
+               ("suspension_months", "停业期限（月）")),
+        Column("decided_on", "处罚决定日期", ("decided_on", "决定日期", "作出处罚决定日期"), True),
+        Column("authority", "处罚机关", ("authority", "作出处罚决定机关", "决定机关"), True),
+        _published_on("默认为处罚决定日期"),
+        Column("publication_ends_on", "公示截止期", ("publication_ends_on", "公示截止日期"), False,
+               "一般留空，按公示规定计算"),
+        Column("full_text", "决定书全文", ("full_text", "全文")),
+    ),
+    natural_key=NaturalKey(("decision_number",), "decision_number", lambda v: _(
+        "决定书文号 %(n)s 已经公示过", n=v["decision_number"])),
+    download="penalty",
+    clean_fields=_clean_penalty,
+    url=PublicUrl("penalties", "penalties", "penalty", field="decision_number",
+                  arg="decision_number", converter="path"),
+    detail_template="register/penalty.html",
+    filters_template="register/_penalty_filters.html",
+    rows_template="register/_penalty_rows.html",
+    filters=(ListFilter("violation_type", vocab.VIOLATION_TYPES, _equals("violation_type")),
+             ListFilter("penalty_kind", vocab.PENALTY_KINDS,
+                        lambda model, value: model.penalty_kinds.contains(value))),
+    form=(
+        FormField("decision_number"),
+        FormField("party_uscc", hint=_l("登记的代理机构自动关联")),
+        FormField("party_name"),
+        FormField("legal_rep"),
+        FormField("violation_type", Widget.SELECT, vocab.VIOLATION_TYPES),
+        FormField("facts", Widget.TEXTAREA),
+        FormField("legal_basis", Widget.TEXTAREA),
+        FormField("penalty_kinds", Widget.MULTI, vocab.PENALTY_KINDS),
+        FormField("fine_amount", Widget.NUMBER),
+        FormField("confiscation_amount", Widget.NUMBER),
+        FormField("suspension_months", Widget.NUMBER),
+        FormField("decided_on", Widget.DATE),
+        FormField("authority"),
+        FormField("published_on", Widget.DATE),
+        FormField("full_text", Widget.TEXTAREA),
+    ),
+    search_text=_penalty_search,
+    display=lambda r: (r.party_name, [r.facts, r.full_text or "", r.violation_type,
+                                      r.decision_number]),
+    describe=lambda r: r.decision_number,
+    agency_key="party_uscc",
+    publication_end=_penalty_window,
+)
+
+
+# ---------------------------------------------------------------------------
+# 信用评价
+# ---------------------------------------------------------------------------
+
+def _clean_credit_grade(c: Cleaner) -> None:
+    c.agency()
+    c.text("period", required=True, max_len=20)
+    c.choice("grade", vocab.CREDIT_GRADES)
+    score = c.decimal("score")
+    if score is not None and score > 200:
+        c.errors["score"] = _("%(label)s超出允许范围", label=c.label("score"))
+    elif score is not None:
+        c.out["score"] = score.quantize(Decimal("0.1"))
+    evaluated = c.date("evaluated_on", required=True)
+    c.publication(default_date=evaluated)
+
+
+def _credit_grade_search(r: CreditGrade) -> SearchText:
+    return SearchText(
+        body=[f"{r.period}年度 专利代理信用评价", f"信用等级 {r.grade}",
+              f"得分 {r.score}" if r.score is not None else "", r.authority],
+        grade=r.grade)
+
+
+CREDIT_GRADE = RecordKind(
+    key="credit_grade",
+    model=CreditGrade,
+    label=_l("信用评价"),
+    labels={
+        **COMMON_LABELS,
+        "period": _l("评价期间"), "grade": _l("信用等级"), "score": _l("信用分"),
+        "evaluated_on": _l("评价日期"), "authority": _l("评价机关"),
+    },
+    columns=(
+        AGENCY_USCC,
+        Column("agency_name", "机构名称", ("agency_name", "名称", "代理机构名称")),
+        Column("period", "评价期间", ("period", "评价年度", "评价周期"), True),
+        Column("grade", "信用等级", ("grade", "评价等级", "信用评价等级"), True,
+               "A+ / A / B / C / D"),
+        Column("score", "信用分", ("score", "得分", "分值")),
+        Column("evaluated_on", "评价日期", ("evaluated_on", "评定日期"), True),
+        Column("authority", "评价机关", ("authority", "评定机关")),
+        _published_on("默认为评价日期"),
+    ),
+    natural_key=NaturalKey(("agency", "period"), "period", lambda v: _(
+        "该机构 %(p)s 期间已有信用评价", p=v["period"])),
+    download="credit_grade",
+    clean_fields=_clean_credit_grade,
+    url=PublicUrl("credit-grades", "credit_grades", "credit_grade"),
+    detail_template="register/credit_grade.html",
+    filters_template="register/_credit_grade_filters.html",
+    rows_template="register/_credit_grade_rows.html",
+    filters=(ListFilter("grade", vocab.CREDIT_GRADES, _equals("grade")),
+             ListFilter("period", None, _equals("period"))),
+    form=(
+        FormField("agency_uscc"),
+        FormField("period", hint=_l("如 2025")),
+        FormField("grade", Widget.SELECT, vocab.CREDIT_GRADES),
+        FormField("score", Widget.NUMBER),
+        FormField("evaluated_on", Widget.DATE),
+        FormField("authority"),
+        FormField("published_on", Widget.DATE),
+    ),
+    search_text=_credit_grade_search,
+    display=lambda r: (r.agency.name, [f"{r.period}年度信用等级 {r.grade}"]),
+    describe=lambda r: r.period,
+    agency_order="period",
+)
+
+
+# ---------------------------------------------------------------------------
+# 经营异常名录和严重违法失信名单
+# ---------------------------------------------------------------------------
+
+def _clean_list_entry(c: Cleaner) -> None:
+    c.agency()
+    c.choice("list_kind", vocab.LIST_KINDS)
+    c.choice("inclusion_reason", vocab.LIST_INCLUSION_REASONS)
+    included = c.date("included_on", required=True)
+    _clean_inclusion_authority(c)
+    c.text("inclusion_decision_number", max_len=80)
+    c.choice("removal_reason", vocab.LIST_REMOVAL_REASONS, required=False)
+    removed = c.date("removed_on")
+    c.text("removal_authority", max_len=120)
+    if removed and not c.out.get("removal_reason"):
+        c.error("removal_reason", _("填写了移出日期时必须填写移出原因"))
+    if c.out.get("removal_reason") and not removed:
+        c.error("removed_on", _("填写了移出原因时必须填写移出日期"))
+    if removed and included and removed < included:
+        c.errors["removed_on"] = _("移出日期不能早于列入日期")
+    if removed and not c.out.get("removal_authority"):
+        c.out["removal_authority"] = c.out.get("inclusion_authority")
+    c.publication(default_date=included)
+
+
+def _clean_inclusion_authority(c: Cleaner) -> None:
+    """The deciding authority: as given, else the record's authority, else the bureau."""
+    if c.text("inclusion_authority", max_len=120) is None:
+        if text_or_none(c.raw("authority")):
+            c.out["inclusion_authority"] = text_or_none(c.raw("authority"))
+        elif c.bureau is not None:
+            c.out["inclusion_authority"] = c.bureau.name
+        else:
+            c.errors["inclusion_authority"] = _("%(label)s不能为空",
+                                                label=c.label("inclusion_authority"))
+    if text_or_none(c.raw("authority")) is None and c.out.get("inclusion_authority"):
+        c.data["authority"] = c.out["inclusion_authority"]
+
+
+def _list_entry_search(r: ListEntry) -> SearchText:
+    return SearchText(
+        body=[index_text(vocab.LIST_KINDS, r.list_kind), r.inclusion_reason,
+              r.inclusion_authority, r.inclusion_decision_number or "", r.removal_reason or "",
+              r.removal_authority or ""],
+        active="1" if r.removed_on is None else "0")
+
+
+LIST_ENTRY = RecordKind(
+    key="list_entry",
+    model=ListEntry,
+    label=_l("经营异常名录和严重违法失信名单"),
+    labels={
+        **COMMON_LABELS,
+        "list_kind": _l("名录类型"), "inclusion_reason": _l("列入原因"),
+        "included_on": _l("列入日期"), "inclusion_authority": _l("作出决定机关（列入）"),
+        "inclusion_decision_number": _l("列入决定书文号"), "removal_reason": _l("移出原因"),
+        "removed_on": _l("移出日期"), "removal_authority": _l("作出决定机关（移出）"),
+    },
+    columns=(
+        AGENCY_USCC,
+        Column("agency_name", "机构名称", ("agency_name", "企业名称", "名称")),
+        Column("list_kind", "名录类型", ("list_kind", "名录"), True,
+               "经营异常名录 / 严重违法失信名单", labels=vocab.LIST_KINDS),
+        Column("inclusion_reason", "列入原因",
+               ("inclusion_reason", "列入经营异常名录原因", "列入严重违法失信名单原因"), True),
+        Column("included_on", "列入日期", ("included_on", "列入时间"), True),
+        Column("inclusion_authority", "作出决定机关（列入）",
+               ("inclusion_authority", "列入决定机关", "作出决定机关(列入)"), True),
+        Column("inclusion_decision_number", "列入决定书文号",
+               ("inclusion_decision_number", "决定书文号")),
+        Column("removal_reason", "移出原因", ("removal_reason", "移出经营异常名录原因")),
+        Column("removed_on", "移出日期", ("removed_on", "移出时间")),
+        Column("removal_authority", "作出决定机关（移出）",
+               ("removal_authority", "移出决定机关", "作出决定机关(移出)")),
+        _published_on("默认为列入日期"),
+    ),
+    natural_key=NaturalKey(("agency", "list_kind", "included_on"), "included_on",
+                           lambda v: _("该机构在同一日期已列入该名录")),
+    download="list_entry",
+    clean_fields=_clean_list_entry,
+    url=PublicUrl("list-entries", "list_entries", "list_entry"),
+    detail_template="register/list_entry.html",
+    filters_template="register/_list_entry_filters.html",
+    rows_template="register/_list_entry_rows.html",
+    filters=(
+        ListFilter("list_kind", tuple(vocab.LIST_KINDS), _equals("list_kind")),
+        ListFilter("active", ("1", "0"), lambda model, value: (
+            model.removed_on.is_(None) if value == "1" else model.removed_on.is_not(None))),
+    ),
+    form=(
+        FormField("agency_uscc"),
+        FormField("list_kind", Widget.SELECT, vocab.LIST_KINDS),
+        FormField("inclusion_reason", Widget.SELECT, vocab.LIST_INCLUSION_REASONS),
+        FormField("included_on", Widget.DATE),
+        FormField("inclusion_authority"),
+        FormField("inclusion_decision_number"),
+        FormField("published_on", Widget.DATE),
+    ),
+    search_text=_list_entry_search,
+    display=lambda r: (r.agency.name, [
+        f"{index_text(vocab.LIST_KINDS, r.list_kind)}：{r.inclusion_reason}"]),
+    describe=lambda r: r.inclusion_reason,
+)
+
+
+# ---------------------------------------------------------------------------
+# The registry
+# ---------------------------------------------------------------------------
+
+KINDS: tuple[RecordKind, ...] = (SPOT_CHECK, PENALTY, CREDIT_GRADE, LIST_ENTRY)
+DATASETS: tuple[Dataset, ...] = (AGENCY, *KINDS)
+
+
+def get(key: str) -> RecordKind:
+    """The record kind ``key``; UnknownKind (a PortalError) when there is none."""
+    for kind in KINDS:
+        if kind.key == key:
+            return kind
+    raise UnknownKind(key)
+
+
+def dataset(key: str) -> Dataset:
+    """The importable / downloadable table ``key`` (agencies or a record kind)."""
+    for item in DATASETS:
+        if item.key == key:
+            return item
+    raise UnknownKind(key)
+
+
+def for_model(model: type[Any]) -> RecordKind:
+    for kind in KINDS:
+        if kind.model is model:
+            return kind
+    raise UnknownKind(getattr(model, "__name__", str(model)))
+
+
+def of(record: Any) -> RecordKind:
+    """The kind of a record."""
+    return for_model(type(record))
+
+
+def for_download(name: str) -> Dataset | None:
+    """The dataset downloaded as /data/<name>.csv, or None."""
+    return next((item for item in DATASETS if item.download == name), None)
