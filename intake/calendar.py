@@ -2,7 +2,7 @@
 
 The one place that says whether a date is a working day in mainland China:
 
-1. a ``Holiday`` row (table ``calendar_day``) an administrator maintains wins: it can
+1. a ``CalendarDay`` row (table ``calendar_day``) an administrator maintains wins: it can
    declare a holiday (``workday=False``) or a make-up working day (``workday=True``),
    for any year, and so also corrects chinese-calendar;
 2. otherwise chinese-calendar, which knows the State Council's statutory holidays and
@@ -22,19 +22,22 @@ import datetime as dt
 import chinese_calendar
 from flask import has_app_context
 
+from portal.errors import PortalError
+
 ONE_DAY = dt.timedelta(days=1)
 
 
 def _overrides(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
-    """Holiday rows between ``first`` and ``last`` (inclusive) as {day: workday}."""
+    """CalendarDay rows between ``first`` and ``last`` (inclusive) as {day: workday}."""
     if not has_app_context():
         return {}
     from portal.extensions import db
 
-    from .models import Holiday
+    from .models import CalendarDay
 
     rows = db.session.execute(
-        db.select(Holiday.day, Holiday.workday).where(Holiday.day >= first, Holiday.day <= last)
+        db.select(CalendarDay.day, CalendarDay.workday)
+        .where(CalendarDay.day >= first, CalendarDay.day <= last)
     )
     return {day: bool(workday) for day, workday in rows}
 
@@ -44,6 +47,10 @@ def _builtin_is_working_day(day: dt.date) -> bool:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:  # a year chinese-calendar does not cover
         return day.weekday() < 5
+
+
+def _working(day: dt.date, override: dict[dt.date, bool]) -> bool:
+    return override[day] if day in override else _builtin_is_working_day(day)
 
 
 def covered_by_chinese_calendar(year: int) -> bool:
@@ -63,10 +70,21 @@ def _as_date(value) -> dt.date:
 
 def is_working_day(d: dt.date) -> bool:
     d = _as_date(d)
-    override = _overrides(d, d)
-    if d in override:
-        return override[d]
-    return _builtin_is_working_day(d)
+    return _working(d, _overrides(d, d))
+
+
+def last_working_day(on: dt.date, *, search_days: int = 60) -> dt.date:
+    """The latest working day on or before ``on`` (``on`` itself when none is found within
+    ``search_days`` days, which no real calendar produces)."""
+    on = _as_date(on)
+    first = on - dt.timedelta(days=search_days - 1)
+    override = _overrides(first, on)
+    day = on
+    while day >= first:
+        if _working(day, override):
+            return day
+        day -= ONE_DAY
+    return on
 
 
 def add_working_days(start: dt.date, n: int) -> dt.date:
@@ -85,8 +103,7 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
         if day > horizon:  # pathological calendars: fetch more
             horizon = day + dt.timedelta(days=2 * n + 40)
             override.update(_overrides(day, horizon))
-        working = override[day] if day in override else _builtin_is_working_day(day)
-        if working:
+        if _working(day, override):
             left -= 1
     return day
 
@@ -104,18 +121,18 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
     day = a
     while day < b:
         day += ONE_DAY
-        working = override[day] if day in override else _builtin_is_working_day(day)
-        if working:
+        if _working(day, override):
             count += 1
     return sign * count
 
 
 # -- the administrator's calendar days --------------------------------------------
 
-class CalendarError(Exception):
+class CalendarError(PortalError):
+    """An administrator's calendar day was refused: ``errors`` maps the field to a message."""
+
     def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+        super().__init__("; ".join(errors.values()), errors=errors)
 
 
 def set_calendar_day(day, workday: bool, name: str | None = None):
@@ -124,7 +141,7 @@ def set_calendar_day(day, workday: bool, name: str | None = None):
 
     from portal.extensions import db
 
-    from .models import Holiday
+    from .models import CalendarDay
 
     if isinstance(day, str):
         try:
@@ -133,7 +150,7 @@ def set_calendar_day(day, workday: bool, name: str | None = None):
             raise CalendarError({"day": _("请输入有效日期（如 2027-02-08）。")}) from None
     if not isinstance(day, dt.date):
         raise CalendarError({"day": _("请输入有效日期（如 2027-02-08）。")})
-    row = db.session.get(Holiday, day) or Holiday(day=day)
+    row = db.session.get(CalendarDay, day) or CalendarDay(day=day)
     row.workday = bool(workday)
     row.name = (name or "").strip()[:40] or None
     db.session.add(row)
@@ -146,9 +163,9 @@ def remove_calendar_day(day: dt.date) -> None:
 
     from portal.extensions import db
 
-    from .models import Holiday
+    from .models import CalendarDay
 
-    row = db.session.get(Holiday, day)
+    row = db.session.get(CalendarDay, day)
     if row is None:
         raise CalendarError({"day": _("该日期没有登记。")})
     db.session.delete(row)

@@ -12,6 +12,7 @@ import random
 
 from portal.auth.models import StaffUser
 from portal.extensions import db
+from portal.register import divisions
 from portal.register.models import Agency, Bureau, Division
 from portal.timeutil import utcnow
 
@@ -58,43 +59,52 @@ def build_demo_tips(*, count: int = 60, seed: int = 20261121) -> int:
     bureaus = list(db.session.scalars(db.select(Bureau).where(Bureau.active.is_(True))
                                       .order_by(Bureau.code)))
     agencies = list(db.session.scalars(db.select(Agency).order_by(Agency.id).limit(500)))
-    categories = list(CATEGORIES)
     now = utcnow()
-    made = 0
     for i in range(count):
         start = now - dt.timedelta(days=rng.randint(0, 150), hours=rng.randint(0, 23),
                                    minutes=rng.randint(0, 59))
-        category = rng.choice(categories)
-        agency = rng.choice(agencies) if agencies and rng.random() < 0.7 else None
-        online = rng.random() < 0.3
-        named = rng.random() < 0.4
-        data = {
-            "category": category,
-            "agency": agency,
-            "operator_name": None if agency else f"演示知识产权咨询工作室{i + 1:03d}",
-            "operator_contact": None if agency else f"https://shop{i + 1:03d}.example.invalid/",
-            "operator_division_code": (None if agency or rng.random() < 0.5
-                                       else rng.choice(bureaus).code[:4] + "00"),
-            "division_code": None if online and rng.random() < 0.5 else _pick_place(rng, bureaus),
-            "online": online,
-            "online_url": f"https://ads.example.invalid/{i + 1}" if online else None,
-            "occurred_on": (start - dt.timedelta(days=rng.randint(1, 30))).date(),
-            "description": rng.choice(DESCRIPTIONS),
-            "anonymous": not named,
-            "reporter_name": f"演示举报人{i + 1:03d}" if named else None,
-            "reporter_phone": f"1380000{i:04d}" if named else None,
-            "reporter_email": None,  # no outbox mail for demo data
-        }
-        if data["operator_division_code"] and db.session.get(
-                Division, data["operator_division_code"]) is None:
-            data["operator_division_code"] = None
+        data = _tip_data(i, rng, start, bureaus, agencies)
         with workflow.at(start):
             tip = services.submit_tip(data, code=demo_code(seed, i)).tip
         tip.is_demo = True
         _advance(tip, rng, start, bureaus)
-        made += 1
     db.session.flush()
-    return made
+    return count
+
+
+def _tip_data(i: int, rng: random.Random, start: dt.datetime, bureaus: list[Bureau],
+              agencies: list[Agency]) -> dict:
+    """The form data of demo tip number ``i`` (about an agency, or about an unlisted operator)."""
+    category = rng.choice(list(CATEGORIES))
+    agency = rng.choice(agencies) if agencies and rng.random() < 0.7 else None
+    online = rng.random() < 0.3
+    named = rng.random() < 0.4
+    return {
+        "category": category,
+        "agency": agency,
+        **_operator(i, rng, agency, bureaus),
+        "division_code": None if online and rng.random() < 0.5 else _pick_place(rng, bureaus),
+        "online": online,
+        "online_url": f"https://ads.example.invalid/{i + 1}" if online else None,
+        "occurred_on": (start - dt.timedelta(days=rng.randint(1, 30))).date(),
+        "description": rng.choice(DESCRIPTIONS),
+        "anonymous": not named,
+        "reporter_name": f"演示举报人{i + 1:03d}" if named else None,
+        "reporter_phone": f"1380000{i:04d}" if named else None,
+        "reporter_email": None,  # no outbox mail for demo data
+    }
+
+
+def _operator(i: int, rng: random.Random, agency: Agency | None, bureaus: list[Bureau]) -> dict:
+    """Who the tip is about when it is not a listed agency: a made-up online shop."""
+    if agency:
+        return {"operator_name": None, "operator_contact": None, "operator_division_code": None}
+    code = None if rng.random() < 0.5 else divisions.city_of(rng.choice(bureaus).code)
+    if code and db.session.get(Division, code) is None:
+        code = None
+    return {"operator_name": f"演示知识产权咨询工作室{i + 1:03d}",
+            "operator_contact": f"https://shop{i + 1:03d}.example.invalid/",
+            "operator_division_code": code}
 
 
 def clear_demo_tips() -> int:
@@ -120,22 +130,25 @@ def _step(moment: dt.datetime, rng: random.Random, lo: int = 1, hi: int = 6) -> 
     return min(nxt, utcnow())
 
 
+HANDLERS = ("staff", "lead", "admin")
+REPLIES = {
+    "substantiated": "经核查，举报反映的问题基本属实，已依法立案处理。",
+    "not_substantiated": "经核查，未发现举报反映的违法行为。感谢您的监督。",
+    "referred": "经核查，该事项属于其他机关职责，已移送有关机关处理。",
+}
+
+
 def _advance(tip: Tip, rng: random.Random, start: dt.datetime, bureaus: list[Bureau]) -> None:
     """Walk the tip through a random plausible path with the workflow functions."""
     fate = rng.random()
-    moment = start
     if fate < 0.2:
         return  # stays received (old ones become overdue)
-    if fate < 0.3:  # transferred to another bureau, waiting there
-        target = rng.choice([b for b in bureaus if b.id != tip.bureau_id])
-        moment = _step(moment, rng)
-        with workflow.at(moment):
-            workflow.transfer(tip, _actor(tip.bureau_id, ("staff", "lead", "admin")), target,
-                              "经核查，违法行为发生地不在本辖区，移送有管辖权的部门。")
+    moment = start
+    if fate < 0.3:  # transferred to another bureau, perhaps still waiting there
+        moment = _transfer(tip, rng, moment, bureaus)
         if rng.random() < 0.5:
             return
-    staff = _actor(tip.bureau_id, ("staff", "lead", "admin"))
-    lead = _actor(tip.bureau_id, ("lead", "admin"))
+    staff = _actor(tip.bureau_id, HANDLERS)
     moment = _step(moment, rng)
     with workflow.at(moment):
         workflow.accept(tip, staff)
@@ -143,38 +156,68 @@ def _advance(tip: Tip, rng: random.Random, start: dt.datetime, bureaus: list[Bur
     if fate < 0.45:
         return  # accepted, being verified
     if fate < 0.55:
-        moment = _step(moment, rng)
-        with workflow.at(moment):
-            workflow.request_info(tip, staff, "请提供对方收款记录或聊天记录截图。")
-        if rng.random() < 0.5:
+        moment = _ask_reporter(tip, rng, moment, staff)
+        if moment is None:
             return  # awaiting the reporter
-        moment = _step(moment, rng)
-        with workflow.at(moment):
-            workflow.reporter_reply(tip, "已补充付款记录截图，另附对方宣传页面的网址。", [])
+    moment = _extend_or_supervise(tip, rng, moment, staff)
+    if fate >= 0.65:
+        _conclude(tip, rng, moment, staff)
+
+
+def _transfer(tip: Tip, rng: random.Random, moment: dt.datetime,
+              bureaus: list[Bureau]) -> dt.datetime:
+    target = rng.choice(workflow.transfer_targets(tip, None))
+    moment = _step(moment, rng)
+    with workflow.at(moment):
+        workflow.transfer(tip, _actor(tip.bureau_id, HANDLERS), target,
+                          "经核查，违法行为发生地不在本辖区，移送有管辖权的部门。")
+    return moment
+
+
+def _ask_reporter(tip: Tip, rng: random.Random, moment: dt.datetime,
+                  staff: StaffUser | None) -> dt.datetime | None:
+    """Ask the reporter for more; returns None while the reporter has not replied."""
+    moment = _step(moment, rng)
+    with workflow.at(moment):
+        workflow.request_info(tip, staff, "请提供对方收款记录或聊天记录截图。")
+    if rng.random() < 0.5:
+        return None
+    moment = _step(moment, rng)
+    with workflow.at(moment):
+        workflow.reporter_reply(tip, "已补充付款记录截图，另附对方宣传页面的网址。", [])
+    return moment
+
+
+def _extend_or_supervise(tip: Tip, rng: random.Random, moment: dt.datetime,
+                         staff: StaffUser | None) -> dt.datetime:
+    """Sometimes the deadline is extended, sometimes an admin urges the bureau on."""
     if rng.random() < 0.15:
         moment = _step(moment, rng)
         with workflow.at(moment):
             workflow.extend_deadline(tip, staff, "需要向平台调取资料，核查期限延长。")
     if rng.random() < 0.1 and tip.status in ("accepted", "awaiting_info"):
-        admin = _actor(tip.bureau_id, ("admin",))
-        province = db.session.scalar(db.select(Bureau).where(
-            Bureau.code == tip.bureau.code[:2] + "0000"))
-        if admin is None and province is not None:
-            admin = _actor(province.id, ("admin",))
         with workflow.at(moment):
-            workflow.supervise(tip, admin, "请加快核查进度，按期办结。")
-    if fate < 0.65:
-        return
+            workflow.supervise(tip, _supervisor(tip), "请加快核查进度，按期办结。")
+    return moment
+
+
+def _supervisor(tip: Tip) -> StaffUser | None:
+    """An admin of the tip's bureau, else of its province's bureau."""
+    admin = _actor(tip.bureau_id, ("admin",))
+    if admin is not None:
+        return admin
+    province = db.session.scalar(db.select(Bureau).where(
+        Bureau.code == divisions.province_of(tip.bureau.code)))
+    return _actor(province.id, ("admin",)) if province is not None else None
+
+
+def _conclude(tip: Tip, rng: random.Random, moment: dt.datetime,
+              staff: StaffUser | None) -> None:
     outcome = rng.choice(["substantiated", "not_substantiated", "referred", "not_substantiated"])
-    reply = {
-        "substantiated": "经核查，举报反映的问题基本属实，已依法立案处理。",
-        "not_substantiated": "经核查，未发现举报反映的违法行为。感谢您的监督。",
-        "referred": "经核查，该事项属于其他机关职责，已移送有关机关处理。",
-    }[outcome]
     moment = _step(moment, rng)
     with workflow.at(moment):
-        workflow.conclude(tip, staff, outcome, reply)
+        workflow.conclude(tip, staff, outcome, REPLIES[outcome])
     if tip.status == "pending_approval" and rng.random() < 0.6:
         moment = _step(moment, rng)
         with workflow.at(moment):
-            workflow.approve_conclusion(tip, lead)
+            workflow.approve_conclusion(tip, _actor(tip.bureau_id, ("lead", "admin")))

@@ -1,4 +1,11 @@
-"""The tip form and the tracking forms (Flask-WTF; CSRF on)."""
+"""The tip form and the tracking forms (Flask-WTF; CSRF on).
+
+``TipForm.validate`` is the one place for the tip form's checks, single-field and
+cross-field alike (party, place, identity), including those that look up reference
+data (the agency, the division chain, the operator's domicile).  It is the only
+entrance for untrusted input, and it can report every problem at once next to its
+field; ``services.submit_tip`` then takes ``TipForm.tip_data()`` as checked.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +29,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
 
+from portal.register.models import Agency
 from portal.timeutil import today
 
+from . import places, services
 from .categories import category_choices
 
 DESCRIPTION_MAX = 5000
@@ -38,6 +47,12 @@ def _strip(value):
 
 def _upper_strip(value):
     return value.strip().upper() if isinstance(value, str) else value
+
+
+def _fail(field, message) -> bool:
+    """Add ``message`` to ``field``'s errors; False (for ``ok = _fail(...)``)."""
+    field.errors = [*field.errors, message]
+    return False
 
 
 class TipForm(FlaskForm):
@@ -85,8 +100,10 @@ class TipForm(FlaskForm):
         choices=[SelectChoice("anonymous", _l("匿名举报")), SelectChoice("named", _l("实名举报"))],
         default="anonymous", validators=[InputRequired(_l("请选择匿名或实名。"))],
     )
-    reporter_name = StringField(_l("姓名"), filters=[_strip], validators=[Optional(), Length(max=60)])
-    reporter_phone = StringField(_l("电话"), filters=[_strip], validators=[Optional(), Length(max=30)])
+    reporter_name = StringField(_l("姓名"), filters=[_strip],
+                                validators=[Optional(), Length(max=60)])
+    reporter_phone = StringField(_l("电话"), filters=[_strip],
+                                 validators=[Optional(), Length(max=30)])
     reporter_email = StringField(_l("电子邮箱"), filters=[_strip],
                                  validators=[Optional(), Length(max=254)])
     consent = BooleanField(
@@ -95,6 +112,10 @@ class TipForm(FlaskForm):
     )
     # Honeypot: hidden from people (CSS .hp-field), filled in by naive bots.
     website = StringField(_l("请勿填写此项"), filters=[_strip])
+
+    # Set by validate(): the registered agency named, the place where it happened.
+    resolved_agency: Agency | None = None
+    division_code: str | None = None
 
     def validate_occurred_on(self, field):
         if field.data and field.data > today():
@@ -105,48 +126,93 @@ class TipForm(FlaskForm):
             try:
                 stdnum_uscc.validate(field.data)
             except StdnumError:
-                raise ValidationError(_l("统一社会信用代码无效（应为 18 位，且校验位正确）。"))
+                raise ValidationError(
+                    _l("统一社会信用代码无效（应为 18 位，且校验位正确）。")) from None
 
     def validate_reporter_email(self, field):
         if field.data:
             try:
                 field.data = validate_email(field.data, check_deliverability=False).normalized
             except EmailNotValidError:
-                raise ValidationError(_l("电子邮箱地址格式不正确。"))
+                raise ValidationError(_l("电子邮箱地址格式不正确。")) from None
 
     def validate_reporter_phone(self, field):
         if field.data and not PHONE_RE.match(field.data.replace(" ", "")):
             raise ValidationError(_l("电话号码格式不正确（手机号 11 位，座机如 0351-1234567）。"))
 
     def validate(self, extra_validators=None):
+        """Field checks, then the cross-field ones; every problem is reported at once."""
         ok = super().validate(extra_validators)
+        checks = [self._check_party(), self._check_place(), self._check_identity()]
+        return ok and all(checks)
+
+    def _check_party(self) -> bool:
+        self.resolved_agency = None
         if self.party_kind.data == "agency":
-            if not self.agency.data:
-                self.agency.errors = [*self.agency.errors, _l("请填写被举报机构的名称或统一社会信用代码。")]
-                ok = False
-        elif self.party_kind.data == "operator" and not (
-                self.operator_name.data or self.operator_contact.data):
-            self.operator_name.errors = [
-                *self.operator_name.errors,
-                _l("请至少填写经营者名称，或其网站、网店、平台账号。")]
-            ok = False
-        if not self.province.data and not self.online.data:
-            self.province.errors = [*self.province.errors,
-                                    _l("请选择违法行为发生的地区；如发生在网上，请勾选“发生在网上”。")]
-            ok = False
-        if self.identity.data == "named":
-            if not self.reporter_name.data:
-                self.reporter_name.errors = [*self.reporter_name.errors, _l("实名举报请填写姓名。")]
-                ok = False
-            if not self.reporter_phone.data and not self.reporter_email.data:
-                self.reporter_phone.errors = [*self.reporter_phone.errors,
-                                              _l("实名举报请至少留下电话或电子邮箱之一。")]
-                ok = False
+            return self._check_agency()
+        if self.party_kind.data == "operator":
+            return self._check_operator()
+        return True
+
+    def _check_agency(self) -> bool:
+        if not self.agency.data:
+            return _fail(self.agency, _l("请填写被举报机构的名称或统一社会信用代码。"))
+        try:
+            self.resolved_agency = services.resolve_agency(self.agency.data)
+        except services.SubmissionError as exc:
+            return _fail(self.agency, exc.errors["agency"])
+        return True
+
+    def _check_operator(self) -> bool:
+        ok = True
+        if not (self.operator_name.data or self.operator_contact.data):
+            ok = _fail(self.operator_name, _l("请至少填写经营者名称，或其网站、网店、平台账号。"))
+        if not places.is_domicile_code(self.operator_division.data):
+            ok = _fail(self.operator_division, _l("请选择有效的登记住所地。"))
         return ok
 
-    @property
-    def place_code(self) -> str | None:
-        return self.district.data or self.city.data or self.province.data or None
+    def _check_place(self) -> bool:
+        ok = True
+        if not self.province.data and not self.online.data:
+            ok = _fail(self.province,
+                       _l("请选择违法行为发生的地区；如发生在网上，请勾选“发生在网上”。"))
+        try:
+            self.division_code = places.check_place(self.province.data, self.city.data,
+                                                    self.district.data)
+        except ValueError as exc:
+            self.division_code = None
+            ok = _fail(self.province, str(exc))
+        return ok
+
+    def _check_identity(self) -> bool:
+        if self.identity.data != "named":
+            return True
+        ok = True
+        if not self.reporter_name.data:
+            ok = _fail(self.reporter_name, _l("实名举报请填写姓名。"))
+        if not self.reporter_phone.data and not self.reporter_email.data:
+            ok = _fail(self.reporter_phone, _l("实名举报请至少留下电话或电子邮箱之一。"))
+        return ok
+
+    def tip_data(self) -> dict:
+        """The checked values for ``services.submit_tip`` (after ``validate`` passed)."""
+        return {
+            "category": self.category.data,
+            "agency": self.resolved_agency,
+            "operator_name": self.operator_name.data,
+            "operator_uscc": self.operator_uscc.data,
+            "operator_contact": self.operator_contact.data,
+            "operator_division_code": self.operator_division.data or None,
+            "division_code": self.division_code,
+            "online": bool(self.online.data),
+            "online_url": self.online_url.data,
+            "occurred_on": self.occurred_on.data,
+            "description": self.description.data,
+            "anonymous": self.identity.data != "named",
+            "reporter_name": self.reporter_name.data,
+            "reporter_phone": self.reporter_phone.data,
+            "reporter_email": self.reporter_email.data,
+        }
 
 
 class TrackForm(FlaskForm):

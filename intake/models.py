@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +21,21 @@ from portal.auth.models import StaffUser
 from portal.extensions import db
 from portal.register.models import Agency, Bureau, Penalty
 from portal.timeutil import utcnow
+
+
+class TipStatus(enum.StrEnum):
+    """Where a tip stands (values are the strings stored in ``tip.status``)."""
+
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    AWAITING_INFO = "awaiting_info"
+    PENDING_APPROVAL = "pending_approval"
+    CONCLUDED = "concluded"
+
+
+# Every status but the last: the tip is still being handled.
+OPEN_STATUSES = (TipStatus.RECEIVED, TipStatus.ACCEPTED, TipStatus.AWAITING_INFO,
+                 TipStatus.PENDING_APPROVAL)
 
 
 class Tip(db.Model):
@@ -57,7 +73,7 @@ class Tip(db.Model):
     consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     # Current state (derived from the events, kept in step by intake.workflow).
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # a TipStatus
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
     routing_rule: Mapped[str] = mapped_column(String(40))
     routing_reason: Mapped[str] = mapped_column(Text)
@@ -189,8 +205,9 @@ class OutboxMail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class Holiday(db.Model):
-    """Administrator-maintained calendar days for years chinese-calendar does not cover."""
+class CalendarDay(db.Model):
+    """An administrator's calendar day: a holiday or a make-up working day (intake.calendar),
+    for years chinese-calendar does not cover or to correct it."""
 
     __tablename__ = "calendar_day"
 

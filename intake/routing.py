@@ -20,11 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal.errors import PortalError
 from portal.extensions import db
+from portal.register import divisions
 from portal.register.models import Agency, Bureau, Division
 
 from .models import RoutingRule, RoutingRuleChange
@@ -34,6 +37,21 @@ RULE_AGENCY = "agency_domicile"
 RULE_ONLINE = "online_domicile"
 RULE_PLACE = "place_of_conduct"
 RULE_TRIAGE = "triage"
+
+
+class BureauLike(Protocol):
+    """What routing reads of a bureau (a ``Bureau`` row, or a stand-in in tests)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -55,26 +73,25 @@ class Facts:
 
 @dataclass(frozen=True)
 class Decision:
-    bureau: object  # a Bureau (or any object with id, code, name, level, active)
+    bureau: BureauLike
     rule: str
     reason: str
     cross_region: bool = False
 
 
-def _place(facts: Facts, code: str) -> str:
+def _place(facts: Facts, code: str | None) -> str:
+    if not code:
+        return "不明"
     name = facts.division_names.get(code)
     return f"{name}（{code}）" if name else code
 
 
-def _covering(code: str | None, bureaus: Iterable) -> object | None:
+def _covering(code: str | None, active: Mapping[str, BureauLike]) -> BureauLike | None:
     """The most specific active bureau covering ``code``: district, else city, else province."""
-    if not code or len(code) != 6:
+    if not code or not divisions.is_code(code):
         return None
-    by_code = {b.code: b for b in bureaus if b.active}
-    for candidate in (code, code[:4] + "00", code[:2] + "0000"):
-        if candidate in by_code:
-            return by_code[candidate]
-    return None
+    found = divisions.covering_code(code, active)
+    return active[found] if found else None
 
 
 def _anchor(facts: Facts) -> str | None:
@@ -86,26 +103,26 @@ def _anchor(facts: Facts) -> str | None:
     return facts.division_code
 
 
-def _admin_rule(facts: Facts, bureaus: list, rules: Iterable) -> Decision | None:
+def _rule_applies(rule, facts: Facts, anchor: str) -> bool:
+    return bool(rule.active and anchor.startswith(rule.division_prefix or "")
+                and rule.category in (None, "", facts.category))
+
+
+def _admin_rule(facts: Facts, bureaus: list[BureauLike], rules: Iterable) -> Decision | None:
     anchor = _anchor(facts)
     if not anchor:
         return None
-    by_id = {b.id: b for b in bureaus}
-    matching = []
-    for rule in rules:
-        if not rule.active or not anchor.startswith(rule.division_prefix or ""):
-            continue
-        if rule.category not in (None, "", facts.category):
-            continue
-        target = by_id.get(rule.bureau_id)
-        if target is None or not target.active:
-            continue
-        specificity = (len(rule.division_prefix or ""), 1 if rule.category else 0)
-        matching.append((specificity, -(rule.id or 0), rule, target))
+    by_id = {b.id: b for b in bureaus if b.active}
+    matching = [
+        ((len(rule.division_prefix or ""), 1 if rule.category else 0), -(rule.id or 0), rule)
+        for rule in rules
+        if _rule_applies(rule, facts, anchor) and rule.bureau_id in by_id
+    ]
     if not matching:
         return None
     matching.sort(key=lambda m: (m[0], m[1]), reverse=True)
-    _, _, rule, target = matching[0]
+    rule = matching[0][2]
+    target = by_id[rule.bureau_id]
     what = f"类别“{rule.category}”" if rule.category else "所有类别"
     reason = (
         f"管理员规则第 {rule.id} 号：{what}、地区代码以 {rule.division_prefix} 开头的举报"
@@ -116,90 +133,118 @@ def _admin_rule(facts: Facts, bureaus: list, rules: Iterable) -> Decision | None
     return Decision(target, f"{RULE_ADMIN}:{rule.id}", reason, False)
 
 
-def decide(facts: Facts, bureaus: Iterable, rules: Iterable = (),
-           *, triage_code: str | None = None) -> Decision:
-    """Pick the bureau for a tip.  ``bureaus``: all bureaus (inactive ones are skipped);
-    ``rules``: administrators' routing rules (inactive ones are skipped)."""
-    bureaus = list(bureaus)
-    if triage_code is None:
-        triage_code = current_app.config["TRIAGE_BUREAU_CODE"]
+# The built-in rules, in order.  Each returns a decision, or notes in ``skipped`` why it
+# did not apply (the reason of a later decision repeats these notes).
 
-    decision = _admin_rule(facts, bureaus, rules)
-    if decision:
-        return decision
+def _by_agency(facts: Facts, active: Mapping[str, BureauLike],
+               skipped: list[str]) -> Decision | None:
+    if not facts.is_registered_agency:
+        return None
+    code = facts.agency_division_code
+    bureau = _covering(code, active)
+    if bureau is not None:
+        return Decision(bureau, RULE_AGENCY, (
+            f"被举报机构“{facts.agency_name or ''}”的登记地在{_place(facts, code)}，"
+            f"按属地监管由{bureau.name}办理。"
+        ))
+    skipped.append(f"被举报机构登记地{_place(facts, code)}不在本平台服务的地区")
+    return None
 
-    skipped: list[str] = []
-    if facts.is_registered_agency:
-        code = facts.agency_division_code
-        bureau = _covering(code, bureaus)
-        if bureau is not None:
-            return Decision(bureau, RULE_AGENCY, (
-                f"被举报机构“{facts.agency_name or ''}”的登记地在{_place(facts, code)}，"
-                f"按属地监管由{bureau.name}办理。"
-            ))
-        skipped.append(
-            f"被举报机构登记地{_place(facts, code) if code else '不明'}不在本平台服务的地区"
-        )
 
-    if facts.online:
-        code = facts.operator_division_code
-        if code:
-            bureau = _covering(code, bureaus)
-            if bureau is not None:
-                return Decision(bureau, RULE_ONLINE, (
-                    f"违法行为发生在网络上，经营者登记住所地在{_place(facts, code)}，"
-                    f"由住所地的{bureau.name}办理。"
-                ))
-            skipped.append(f"经营者登记住所地{_place(facts, code)}不在本平台服务的地区")
-        elif not facts.is_registered_agency:
+def _by_online_domicile(facts: Facts, active: Mapping[str, BureauLike],
+                        skipped: list[str]) -> Decision | None:
+    if not facts.online:
+        return None
+    code = facts.operator_division_code
+    if not code:
+        if not facts.is_registered_agency:
             skipped.append("网络违法行为的经营者登记住所地不明")
+        return None
+    bureau = _covering(code, active)
+    if bureau is not None:
+        return Decision(bureau, RULE_ONLINE, (
+            f"违法行为发生在网络上，经营者登记住所地在{_place(facts, code)}，"
+            f"由住所地的{bureau.name}办理。"
+        ))
+    skipped.append(f"经营者登记住所地{_place(facts, code)}不在本平台服务的地区")
+    return None
 
+
+def _by_place(facts: Facts, active: Mapping[str, BureauLike],
+              skipped: list[str]) -> Decision | None:
     code = facts.division_code
-    if code:
-        bureau = _covering(code, bureaus)
-        if bureau is not None:
-            prefix = "".join(s + "；" for s in skipped)
-            return Decision(bureau, RULE_PLACE, (
-                f"{prefix}违法行为发生地在{_place(facts, code)}，由覆盖该地的{bureau.name}办理。"
-            ))
-        skipped.append(f"违法行为发生地{_place(facts, code)}不在本平台服务的地区")
-    else:
+    if not code:
         skipped.append("未提供违法行为发生地")
+        return None
+    bureau = _covering(code, active)
+    if bureau is not None:
+        prefix = "".join(s + "；" for s in skipped)
+        return Decision(bureau, RULE_PLACE, (
+            f"{prefix}违法行为发生地在{_place(facts, code)}，由覆盖该地的{bureau.name}办理。"
+        ))
+    skipped.append(f"违法行为发生地{_place(facts, code)}不在本平台服务的地区")
+    return None
 
+
+def _to_triage(facts: Facts, bureaus: list[BureauLike], triage_code: str,
+               skipped: list[str]) -> Decision:
     triage = next((b for b in bureaus if b.code == triage_code), None)
     if triage is None:
         raise LookupError(f"triage bureau {triage_code} is not in the bureau list")
     known = [c for c in (facts.agency_division_code, facts.operator_division_code,
                          facts.division_code) if c]
-    other = sorted({c[:2] for c in known if c[:2] != triage_code[:2]})
-    cross = bool(other)
+    cross = any(not divisions.same_province(c, triage_code) for c in known)
     reason = "；".join(skipped) + f"。由{triage.name}统一接收、分送。"
     if cross:
         reason += "涉及其他省份，需跨地区移送。"
     return Decision(triage, RULE_TRIAGE, reason, cross)
 
 
+def decide(facts: Facts, bureaus: Iterable[BureauLike], rules: Iterable = (),
+           *, triage_code: str | None = None) -> Decision:
+    """Pick the bureau for a tip.  ``bureaus``: all bureaus (inactive ones are skipped);
+    ``rules``: administrators' routing rules (inactive ones are skipped)."""
+    bureaus = list(bureaus)
+    if triage_code is None:
+        triage_code = str(current_app.config["TRIAGE_BUREAU_CODE"])
+    decision = _admin_rule(facts, bureaus, rules)
+    if decision:
+        return decision
+    active = {b.code: b for b in bureaus if b.active}
+    skipped: list[str] = []
+    for step in (_by_agency, _by_online_domicile, _by_place):
+        decision = step(facts, active, skipped)
+        if decision is not None:
+            return decision
+    return _to_triage(facts, bureaus, triage_code, skipped)
+
+
 # -- loading the facts and deciding for a tip ---------------------------------
+
+def _division_names(codes: set[str]) -> dict[str, str]:
+    """Readable names of ``codes``, province first (e.g. 山西省太原市小店区)."""
+    if not codes:
+        return {}
+    wanted = {a for code in codes for a in divisions.lineage(code)}
+    known = {d.code: d.name for d in db.session.scalars(
+        db.select(Division).where(Division.code.in_(wanted)))}
+    names = {}
+    for code in codes:
+        parts: list[str] = []
+        for ancestor in divisions.lineage(code):
+            name = known.get(ancestor)
+            if name and name not in parts:
+                parts.append(name)
+        if parts:
+            names[code] = "".join(parts)
+    return names
+
 
 def facts_for(*, category: str, agency: Agency | None = None, online: bool = False,
               operator_division_code: str | None = None,
               division_code: str | None = None) -> Facts:
     codes = {c for c in (getattr(agency, "division_code", None), operator_division_code,
                          division_code) if c}
-    names = {}
-    if codes:
-        divisions = {d.code: d for d in db.session.scalars(
-            db.select(Division).where(Division.code.in_(
-                codes | {c[:4] + "00" for c in codes} | {c[:2] + "0000" for c in codes}
-            )))}
-        for code in codes:
-            parts = []
-            for ancestor in (code[:2] + "0000", code[:4] + "00", code):
-                d = divisions.get(ancestor)
-                if d and d.name not in parts:
-                    parts.append(d.name)
-            if parts:
-                names[code] = "".join(parts)
     return Facts(
         category=category,
         agency_name=agency.name if agency else None,
@@ -207,7 +252,7 @@ def facts_for(*, category: str, agency: Agency | None = None, online: bool = Fal
         online=online,
         operator_division_code=None if agency else operator_division_code,
         division_code=division_code,
-        division_names=names,
+        division_names=_division_names(codes),
     )
 
 
@@ -225,10 +270,11 @@ def route(facts: Facts) -> Decision:
 
 # -- administrators' rules (with history) -------------------------------------
 
-class RuleError(Exception):
+class RuleError(PortalError):
+    """An administrator's rule was refused: ``errors`` maps fields to messages."""
+
     def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+        super().__init__("; ".join(errors.values()), errors=errors)
 
 
 def _snapshot(rule: RoutingRule) -> dict:
@@ -247,7 +293,7 @@ def add_routing_rule(*, category: str | None, division_prefix: str, bureau: Bure
     prefix = (division_prefix or "").strip()
     if not prefix.isdigit() or len(prefix) not in (2, 4, 6):
         errors["division_prefix"] = _("地区代码前缀应为 2、4 或 6 位数字（省、市、区县）。")
-    elif actor is not None and not prefix.startswith(actor.bureau.code[:2]):
+    elif actor is not None and not divisions.same_province(prefix, actor.bureau.code):
         errors["division_prefix"] = _("只能为本省的地区设置规则。")
     if category and category not in CATEGORIES:
         errors["category"] = _("未知的举报类别。")

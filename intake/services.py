@@ -1,12 +1,14 @@
 """Tip services: submit a tip, find a tip by tracking code, reporter replies, the outbox.
 
 Services flush, never commit: the view commits once (files written here are removed
-by intake.storage if that commit fails).
+by intake.storage if that commit fails).  ``submit_tip`` takes values already checked
+by ``intake.forms.TipForm`` (the one place for the tip form's checks); it decides only
+what is stored (an anonymous tip keeps no identity, a registered agency no operator
+fields).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import smtplib
 from dataclasses import dataclass
@@ -15,23 +17,22 @@ from email.message import EmailMessage
 from flask import current_app, render_template
 from sqlalchemy import or_
 
+from portal.errors import PortalError
 from portal.extensions import db
-from portal.register.models import Agency, AgencyFormerName, Division
+from portal.register.models import Agency, AgencyFormerName
 from portal.timeutil import utcnow
+from search import suggest_agencies as search_suggest
 
-from . import codes, routing, storage, workflow
+from . import codes, queries, routing, storage, workflow
 from .models import OutboxMail, Tip
 from .workflow import _
 
-DUPLICATE_WINDOW_DAYS = 30
 
-
-class SubmissionError(Exception):
+class SubmissionError(PortalError):
     """Bad input: ``errors`` maps field names to Chinese messages."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+        super().__init__(errors=errors)
 
 
 @dataclass
@@ -43,20 +44,15 @@ class Receipt:
 # -- agencies (the autocomplete and the no-JS resolution) -----------------------
 
 def suggest_agencies(text: str, limit: int = 8) -> list[Agency]:
-    """Agencies by name, former name or USCC prefix: engineer B's search.suggest_agencies
-    when it exists, otherwise a plain database query."""
+    """Agencies by name, former name or USCC prefix (search.suggest_agencies; a plain
+    database query when the search engine fails)."""
     text = (text or "").strip()
     if not text:
         return []
     try:
-        from search import suggest_agencies as search_suggest
-    except ImportError:
-        search_suggest = None
-    if search_suggest is not None:
-        try:
-            return list(search_suggest(text, limit))
-        except Exception:  # the engine is optional: fall back to the database
-            current_app.logger.exception("search.suggest_agencies failed")
+        return list(search_suggest(text, limit))
+    except Exception:  # the engine is optional: fall back to the database
+        current_app.logger.exception("search.suggest_agencies failed")
     return _db_suggest(text, limit)
 
 
@@ -105,65 +101,62 @@ def resolve_agency(text: str) -> Agency:
 
 # -- submitting -------------------------------------------------------------------
 
-def _likely_duplicate(agency: Agency | None, category: str) -> Tip | None:
-    if agency is None:
-        return None
-    since = workflow._now() - dt.timedelta(days=DUPLICATE_WINDOW_DAYS)
-    return db.session.scalar(
-        db.select(Tip)
-        .where(Tip.agency_id == agency.id, Tip.category == category, Tip.created_at >= since)
-        .order_by(Tip.created_at)
-        .limit(1)
-    )
+def _party(data: dict) -> dict:
+    """The reported party: a registered agency, or an unregistered operator's details."""
+    if data.get("agency"):
+        return {"agency": data["agency"]}
+    return {
+        "agency": None,
+        "operator_name": data.get("operator_name"),
+        "operator_uscc": data.get("operator_uscc") or None,
+        "operator_contact": data.get("operator_contact") or None,
+        "operator_division_code": data.get("operator_division_code") or None,
+    }
 
 
-def _check_division(code: str | None, field: str) -> str | None:
-    if not code:
-        return None
-    if db.session.get(Division, code) is None:
-        raise SubmissionError({field: _("未知的行政区划代码。")})
-    return code
+def _reporter(data: dict) -> dict:
+    """The reporter's identity: none at all for an anonymous tip."""
+    if data.get("anonymous", True):
+        return {"anonymous": True}
+    return {
+        "anonymous": False,
+        "reporter_name": data.get("reporter_name") or None,
+        "reporter_phone": data.get("reporter_phone") or None,
+        "reporter_email": data.get("reporter_email") or None,
+    }
 
 
 def submit_tip(data: dict, files: list[storage.CheckedFile] | None = None, *,
                code: str | None = None) -> Receipt:
     """Store a tip with its files, routing decision and first events (flushes).
 
-    ``data`` holds validated form values: category, agency (Agency or None),
-    operator_name, operator_uscc, operator_contact, operator_division_code, division_code,
-    online, online_url, occurred_on, description, anonymous, reporter_name,
-    reporter_phone, reporter_email.  ``files`` were checked by storage.check_files.
-    ``code``: only for demo data (a deterministic code); normally a fresh random one.
+    ``data`` holds checked form values (``TipForm.tip_data``): category, agency (Agency
+    or None), operator_name, operator_uscc, operator_contact, operator_division_code,
+    division_code, online, online_url, occurred_on, description, anonymous,
+    reporter_name, reporter_phone, reporter_email.  ``files`` were checked by
+    storage.check_files.  ``code``: only for demo data (a deterministic code); normally a
+    fresh random one.
     """
     agency = data.get("agency")
     category = data["category"]
-    division_code = _check_division(data.get("division_code"), "place")
-    operator_division = _check_division(data.get("operator_division_code"),
-                                        "operator_division_code")
+    division_code = data.get("division_code") or None
     code = code or codes.new_code()
-    anonymous = bool(data.get("anonymous", True))
     tip = Tip(
         # A unique placeholder: the reference is derived from the id after the flush.
         reference="PENDING-" + secrets.token_hex(6),
         tracking_hash=codes.hash_code(code),
         category=category,
-        agency=agency,
-        operator_name=None if agency else data.get("operator_name"),
-        operator_uscc=None if agency else (data.get("operator_uscc") or None),
-        operator_contact=None if agency else (data.get("operator_contact") or None),
-        operator_division_code=None if agency else operator_division,
         division_code=division_code,
         online=bool(data.get("online")),
         online_url=data.get("online_url") or None,
         occurred_on=data.get("occurred_on"),
         description=data["description"],
-        anonymous=anonymous,
-        reporter_name=None if anonymous else (data.get("reporter_name") or None),
-        reporter_phone=None if anonymous else (data.get("reporter_phone") or None),
-        reporter_email=None if anonymous else (data.get("reporter_email") or None),
         consent_at=utcnow(),
+        **_party(data),
+        **_reporter(data),
     )
-    tip.likely_duplicate_of = _likely_duplicate(agency, category)
+    tip.likely_duplicate_of = queries.likely_duplicate_of(
+        agency.id if agency else None, category, workflow.now())
     facts = routing.facts_for(
         category=category, agency=agency, online=tip.online,
         operator_division_code=tip.operator_division_code, division_code=division_code,
@@ -220,7 +213,7 @@ def send_outbox(limit: int = 100) -> tuple[int, int]:
     """Send unsent mail through SMTP (SMTP_HOST/SMTP_PORT); commit after each message.
     Failures keep the row with attempts/last_error.  Returns (sent, failed)."""
     host = current_app.config.get("SMTP_HOST")
-    port = int(current_app.config.get("SMTP_PORT") or 25)
+    port = int(current_app.config["SMTP_PORT"])
     sender = current_app.config.get("MAIL_SENDER")
     pending = list(db.session.scalars(
         db.select(OutboxMail).where(OutboxMail.sent_at.is_(None))

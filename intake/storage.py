@@ -9,6 +9,7 @@ a commit they stay.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -19,11 +20,10 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.errors import PortalError
+
 from .models import Attachment
 from .workflow import _
-
-MAX_FILES = 5
-MAX_FILE_BYTES = 10 * 1024 * 1024
 
 # Detected extension -> (MIME type, label).  Zip-based office formats are recognised
 # by their inner structure (filetype looks for word/, xl/ or the ODF mimetype entry).
@@ -43,10 +43,8 @@ ACCEPT_ATTR = ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx,.odt"
 _SESSION_KEY = "intake_written_files"
 
 
-class FileRejected(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class FileRejected(PortalError):
+    """An uploaded file was refused; ``message`` names the file and the reason."""
 
 
 @dataclass
@@ -62,11 +60,11 @@ class CheckedFile:
 
 
 def max_files() -> int:
-    return int(current_app.config.get("TIP_MAX_FILES", MAX_FILES))
+    return int(current_app.config["TIP_MAX_FILES"])
 
 
 def max_file_bytes() -> int:
-    return int(current_app.config.get("TIP_MAX_FILE_BYTES", MAX_FILE_BYTES))
+    return int(current_app.config["TIP_MAX_FILE_BYTES"])
 
 
 def _clean_name(name: str | None) -> str:
@@ -143,10 +141,8 @@ def _remove_written(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is not None:  # a savepoint: the outer work goes on
         return
     for path in session.info.pop(_SESSION_KEY, []):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.remove(path)
-        except FileNotFoundError:
-            pass
 
 
 def _forget_written(session: Session) -> None:

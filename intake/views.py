@@ -18,7 +18,7 @@ from flask import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db, limiter
-from portal.htmx import add_vary, is_partial
+from portal.htmx import is_partial
 from portal.register.models import Agency
 
 from . import places, services, storage, workflow
@@ -34,14 +34,12 @@ RECEIPT_SESSION_KEY = "intake_receipt"
 TRACK_SESSION_SECONDS = 30 * 60
 
 
-def _limit(key: str, default: str):
-    return lambda: current_app.config.get(key, default)
+def _limit(key: str):
+    return lambda: current_app.config[key]
 
 
-submit_limit = limiter.limit(_limit("TIP_SUBMIT_RATE_LIMIT", "5 per minute;30 per hour"),
-                             methods=["POST"])
-track_limit = limiter.limit(_limit("TIP_TRACK_RATE_LIMIT", "10 per minute;60 per hour"),
-                            methods=["POST"])
+submit_limit = limiter.limit(_limit("TIP_SUBMIT_RATE_LIMIT"), methods=["POST"])
+track_limit = limiter.limit(_limit("TIP_TRACK_RATE_LIMIT"), methods=["POST"])
 
 
 # -- the form ---------------------------------------------------------------------
@@ -64,35 +62,11 @@ def _form_context(form: TipForm, *, file_note: bool = False) -> dict:
 
 def _render_form(form: TipForm, status: int = 200, *, file_note: bool = False):
     template = "intake/_form.html" if is_partial() else "intake/new.html"
-    response = make_response(render_template(template, **_form_context(form, file_note=file_note)),
-                             status)
-    return add_vary(response)
-
-
-def _form_data(form: TipForm, agency: Agency | None, place_code: str | None) -> dict:
-    named = form.identity.data == "named"
-    return {
-        "category": form.category.data,
-        "agency": agency,
-        "operator_name": form.operator_name.data,
-        "operator_uscc": form.operator_uscc.data,
-        "operator_contact": form.operator_contact.data,
-        "operator_division_code": form.operator_division.data or None,
-        "division_code": place_code,
-        "online": bool(form.online.data),
-        "online_url": form.online_url.data,
-        "occurred_on": form.occurred_on.data,
-        "description": form.description.data,
-        "anonymous": not named,
-        "reporter_name": form.reporter_name.data if named else None,
-        "reporter_phone": form.reporter_phone.data if named else None,
-        "reporter_email": form.reporter_email.data if named else None,
-    }
+    return render_template(template, **_form_context(form, file_note=file_note)), status
 
 
 def _add_error(field, message) -> None:
     field.errors = [*field.errors, message]
-
 
 
 def _checked_evidence(field) -> list | None:
@@ -104,52 +78,36 @@ def _checked_evidence(field) -> list | None:
         _add_error(field, exc.message)
         return None
 
+
+def _prefill_agency(form: TipForm, uscc: str | None) -> None:
+    """A link from an agency's page (?agency=USCC) names that agency in the form."""
+    uscc = (uscc or "").strip().upper()
+    agency = db.session.scalar(db.select(Agency).where(Agency.uscc == uscc)) if uscc else None
+    if agency is not None:
+        form.agency.data = services.agency_label(agency)
+        form.party_kind.data = "agency"
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @submit_limit
 def new_tip():
     form = TipForm()
     if request.method == "GET":
-        uscc = (request.args.get("agency") or "").strip().upper()
-        if uscc:
-            agency = db.session.scalar(db.select(Agency).where(Agency.uscc == uscc))
-            if agency is not None:
-                form.agency.data = services.agency_label(agency)
-                form.party_kind.data = "agency"
+        _prefill_agency(form, request.args.get("agency"))
         return _render_form(form)
 
     chose_files = any(f.filename for f in request.files.getlist(form.evidence.name))
     if "refresh_place" in request.form:  # no-JS cascade step: re-render with new lists
         return _render_form(form, file_note=chose_files)
-
     if form.website.data:  # honeypot
         return render_template("intake/rejected.html"), 400
-
     valid = form.validate()
-    agency = None
-    place_code = None
-    if form.party_kind.data == "agency" and form.agency.data:
-        try:
-            agency = services.resolve_agency(form.agency.data)
-        except services.SubmissionError as exc:
-            _add_error(form.agency, exc.errors["agency"])
-            valid = False
-    try:
-        place_code = places.check_place(form.province.data, form.city.data, form.district.data)
-    except ValueError as exc:
-        _add_error(form.province, str(exc))
-        valid = False
-    if form.party_kind.data == "operator" and not places.is_domicile_code(
-            form.operator_division.data):
-        _add_error(form.operator_division, _("请选择有效的登记住所地。"))
-        valid = False
-    files = _checked_evidence(form.evidence)
-    if files is None:
-        files, valid = [], False
-    if not valid:
+    files = _checked_evidence(form.evidence)  # checked even when the form is not valid
+    if not valid or files is None:
         return _render_form(form, 422, file_note=chose_files)
 
     try:
-        receipt = services.submit_tip(_form_data(form, agency, place_code), files)
+        receipt = services.submit_tip(form.tip_data(), files)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()  # removes the files written for this tip
@@ -180,7 +138,7 @@ def place_fields():
     place = places.cascade(request.args.get("province"), request.args.get("city"),
                            request.args.get("district"))
     form = TipForm(formdata=None)
-    return add_vary(make_response(render_template("intake/_place.html", place=place, form=form)))
+    return render_template("intake/_place.html", place=place, form=form)
 
 
 @bp.get("/agencies")
@@ -188,8 +146,8 @@ def agency_options():
     """<option>s for the agency autocomplete (datalist)."""
     text = (request.args.get("agency") or request.args.get("q") or "").strip()
     agencies = services.suggest_agencies(text, 8) if len(text) >= 2 else []
-    return add_vary(make_response(render_template(
-        "intake/_agency_options.html", agencies=agencies, label=services.agency_label)))
+    return render_template("intake/_agency_options.html", agencies=agencies,
+                           label=services.agency_label)
 
 
 # -- tracking ---------------------------------------------------------------------
@@ -218,7 +176,7 @@ def _render_track(form=None, tip=None, reply_form=None, status=200):
     template = "intake/_status.html" if (tip and is_partial()) else "intake/track.html"
     response = make_response(render_template(template, **context), status)
     response.headers["Cache-Control"] = "no-store"
-    return add_vary(response)
+    return response
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -231,7 +189,8 @@ def track():
         return _render_track(form, status=422)
     tip = services.find_by_code(form.code.data)
     if tip is None:
-        _add_error(form.code, _("没有找到与该查询码对应的举报。请核对查询码（共 18 位字母和数字）后重试。"))
+        _add_error(form.code, _("没有找到与该查询码对应的举报。"
+                                "请核对查询码（共 18 位字母和数字）后重试。"))
         return _render_track(form, status=422)
     session[TRACK_SESSION_KEY] = {"tip": tip.id, "exp": time.time() + TRACK_SESSION_SECONDS}
     return redirect(url_for("intake.track"), 303)

@@ -13,6 +13,22 @@ Deadlines (working days, intake.calendar; figures from the configuration):
   transfer and return to triage restart this clock in the new queue);
 - verification within TIP_VERIFY_DAYS working days of acceptance;
 - extendable once by TIP_EXTEND_DAYS working days (``extend_deadline``).
+
+Transfers (``transfer``; the targets a page offers come from ``transfer_targets``):
+- within the province of the bureau now handling the tip, to any other active bureau:
+  the normal case;
+- to another province (投诉举报处理暂行办法 art. 29–30: the matter belongs to another
+  province's authorities) only to that province's provincial bureau, which receives and
+  distributes tips there like our triage queue.  No other bureau of another province is
+  a valid target: the receiving province decides which of its bureaus handles the tip.
+  The reason is required (as for every transfer) and the event records
+  ``data={"cross_province": True}``.  The receiving province's administrator then sees
+  the tip in that provincial bureau's queue like any tip.  The sending side loses access
+  to the tip (as with any transfer out of its reach) but keeps the record: the transfer
+  is listed on the supervised page (``intake.queries.transfers_out_of_province``) of
+  everyone whose reach includes the sending bureau — for the sending province's
+  administrator, every such transfer of the province.
+Any other target is refused with a TransitionError; nothing changes.
 """
 
 from __future__ import annotations
@@ -20,28 +36,35 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from portal.auth import permissions
 from portal.auth.permissions import Forbidden
+from portal.errors import PortalError
 from portal.extensions import db
+from portal.register import divisions
 from portal.register.models import Bureau, Penalty
 from portal.timeutil import to_china, utcnow
 
 from . import calendar
-from .models import Attachment, Tip, TipEvent
+from .models import OPEN_STATUSES, Attachment, Tip, TipEvent, TipStatus
 
 __all__ = [
     "ACTIONS",
     "EVENT_KINDS",
+    "OPEN_STATUSES",
     "OUTCOMES",
     "STATUSES",
     "Forbidden",
+    "TipAction",
+    "TipStatus",
     "TransitionError",
     "accept",
     "add_note",
@@ -52,6 +75,7 @@ __all__ = [
     "conclude",
     "current_due",
     "extend_deadline",
+    "is_cross_province",
     "is_overdue",
     "mark_duplicate",
     "public_events",
@@ -62,19 +86,19 @@ __all__ = [
     "return_to_triage",
     "supervise",
     "transfer",
+    "transfer_targets",
     "working_days_left",
 ]
 
 # -- vocabulary -------------------------------------------------------------
 
 STATUSES = {
-    "received": _l("已收到，等待受理"),
-    "accepted": _l("已受理，正在核查"),
-    "awaiting_info": _l("等待举报人补充材料"),
-    "pending_approval": _l("核查完毕，等待审核"),
-    "concluded": _l("已办结"),
+    TipStatus.RECEIVED: _l("已收到，等待受理"),
+    TipStatus.ACCEPTED: _l("已受理，正在核查"),
+    TipStatus.AWAITING_INFO: _l("等待举报人补充材料"),
+    TipStatus.PENDING_APPROVAL: _l("核查完毕，等待审核"),
+    TipStatus.CONCLUDED: _l("已办结"),
 }
-OPEN_STATUSES = ("received", "accepted", "awaiting_info", "pending_approval")
 
 OUTCOMES = {
     "substantiated": _l("举报属实"),
@@ -102,6 +126,25 @@ EVENT_KINDS = {
     "supervised": _l("省局督办"),
 }
 
+
+class TipAction(enum.StrEnum):
+    """The transitions (values are the names used in URLs and ``allowed_actions``)."""
+
+    ACCEPT = "accept"
+    ASSIGN = "assign"
+    REQUEST_INFO = "request_info"
+    REPORTER_REPLY = "reporter_reply"
+    ADD_NOTE = "add_note"
+    TRANSFER = "transfer"
+    RETURN_TO_TRIAGE = "return_to_triage"
+    EXTEND_DEADLINE = "extend_deadline"
+    MARK_DUPLICATE = "mark_duplicate"
+    CONCLUDE = "conclude"
+    APPROVE_CONCLUSION = "approve_conclusion"
+    REJECT_CONCLUSION = "reject_conclusion"
+    SUPERVISE = "supervise"
+
+
 ROLES_ALL = frozenset({"staff", "lead", "admin"})
 ROLES_LEAD = frozenset({"lead", "admin"})
 ROLES_ADMIN = frozenset({"admin"})
@@ -111,8 +154,8 @@ ROLES_ADMIN = frozenset({"admin"})
 class Action:
     """One transition: where it may start, who may make it, what it records."""
 
-    name: str
-    from_statuses: frozenset[str]
+    name: TipAction
+    from_statuses: frozenset[TipStatus]
     roles: frozenset[str]  # staff roles allowed; "reporter" actions have no staff role
     event: str
     # Public text template (None: the event is internal only).  Fields: {bureau}, {text}.
@@ -121,48 +164,53 @@ class Action:
     refused_text: str | None = None
 
 
-ACTIONS: dict[str, Action] = {
+# Open, and no conclusion proposed yet.
+_BEFORE_PROPOSAL = frozenset({TipStatus.RECEIVED, TipStatus.ACCEPTED, TipStatus.AWAITING_INFO})
+_UNDER_VERIFICATION = frozenset({TipStatus.ACCEPTED, TipStatus.AWAITING_INFO})
+
+ACTIONS: dict[TipAction, Action] = {
     a.name: a
     for a in (
-        Action("accept", frozenset({"received"}), ROLES_ALL, "accepted",
+        Action(TipAction.ACCEPT, frozenset({TipStatus.RECEIVED}), ROLES_ALL, "accepted",
                _l("{bureau}已受理您的举报，正在核查。")),
-        Action("assign", frozenset(OPEN_STATUSES), ROLES_LEAD, "assigned", None),
-        Action("request_info", frozenset({"accepted"}), ROLES_ALL, "info_requested",
-               _l("{bureau}请您补充材料：{text}")),
-        Action("reporter_reply", frozenset({"awaiting_info"}), frozenset(), "reporter_replied",
-               _l("您已补充材料，承办部门将继续核查。"),
+        Action(TipAction.ASSIGN, frozenset(OPEN_STATUSES), ROLES_LEAD, "assigned", None),
+        Action(TipAction.REQUEST_INFO, frozenset({TipStatus.ACCEPTED}), ROLES_ALL,
+               "info_requested", _l("{bureau}请您补充材料：{text}")),
+        Action(TipAction.REPORTER_REPLY, frozenset({TipStatus.AWAITING_INFO}), frozenset(),
+               "reporter_replied", _l("您已补充材料，承办部门将继续核查。"),
                refused_text=_l("承办部门目前没有请您补充材料。")),
-        Action("add_note", frozenset(STATUSES), ROLES_ALL, "note", None),
-        Action("transfer", frozenset({"received", "accepted", "awaiting_info"}), ROLES_ALL,
-               "transferred", _l("您的举报已移送{bureau}办理。")),
-        Action("return_to_triage", frozenset({"received", "accepted", "awaiting_info"}),
-               ROLES_ALL, "returned_to_triage", _l("您的举报已转由{bureau}重新分送。")),
-        Action("extend_deadline", frozenset({"accepted", "awaiting_info"}), ROLES_ALL,
-               "deadline_extended", _l("因情况复杂，核查期限已依法延长。")),
-        Action("mark_duplicate", frozenset({"received", "accepted", "awaiting_info"}),
-               ROLES_ALL, "marked_duplicate", None),
-        Action("conclude", frozenset({"accepted", "awaiting_info"}), ROLES_ALL,
+        Action(TipAction.ADD_NOTE, frozenset(TipStatus), ROLES_ALL, "note", None),
+        Action(TipAction.TRANSFER, _BEFORE_PROPOSAL, ROLES_ALL, "transferred",
+               _l("您的举报已移送{bureau}办理。")),
+        Action(TipAction.RETURN_TO_TRIAGE, _BEFORE_PROPOSAL, ROLES_ALL, "returned_to_triage",
+               _l("您的举报已转由{bureau}重新分送。")),
+        Action(TipAction.EXTEND_DEADLINE, _UNDER_VERIFICATION, ROLES_ALL, "deadline_extended",
+               _l("因情况复杂，核查期限已依法延长。")),
+        Action(TipAction.MARK_DUPLICATE, _BEFORE_PROPOSAL, ROLES_ALL, "marked_duplicate", None),
+        Action(TipAction.CONCLUDE, _UNDER_VERIFICATION, ROLES_ALL,
                "conclusion_proposed", None),  # lead/admin: "concluded" (see conclude())
-        Action("approve_conclusion", frozenset({"pending_approval"}), ROLES_LEAD, "concluded",
-               _l("{bureau}已办结您的举报。处理结果：{text}")),
-        Action("reject_conclusion", frozenset({"pending_approval"}), ROLES_LEAD,
+        Action(TipAction.APPROVE_CONCLUSION, frozenset({TipStatus.PENDING_APPROVAL}), ROLES_LEAD,
+               "concluded", _l("{bureau}已办结您的举报。处理结果：{text}")),
+        Action(TipAction.REJECT_CONCLUSION, frozenset({TipStatus.PENDING_APPROVAL}), ROLES_LEAD,
                "conclusion_rejected", None),
-        Action("supervise", frozenset(OPEN_STATUSES), ROLES_ADMIN, "supervised", None),
+        Action(TipAction.SUPERVISE, frozenset(OPEN_STATUSES), ROLES_ADMIN, "supervised", None),
     )
 }
-STAFF_ACTIONS = tuple(name for name in ACTIONS if name != "reporter_reply")
+STAFF_ACTIONS = tuple(name for name in ACTIONS if name != TipAction.REPORTER_REPLY)
 
 # Reporter-facing text of the first two events.
 SUBMITTED_TEXT = _l("我们已收到您的举报。")
 ROUTED_TEXT = _l("您的举报已分送{bureau}办理。")
 
 
-class TransitionError(Exception):
-    """The tip's state does not allow this action, or its input is invalid (Chinese message)."""
+class TransitionError(PortalError):
+    """The tip's state does not allow this action, or its input is invalid (Chinese message);
+    ``field`` names the input concerned, if any."""
+
+    status = 422
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, errors={field: message} if field else None)
         self.field = field
 
 
@@ -183,7 +231,8 @@ def at(moment: dt.datetime):
         _clock.reset(token)
 
 
-def _now() -> dt.datetime:
+def now() -> dt.datetime:
+    """When transitions happen: now (naive UTC), or the moment set by ``at``."""
     return _clock.get() or utcnow()
 
 
@@ -195,12 +244,12 @@ def _(message: str, **fields) -> str:
         return gettext(message, **fields)
 
 
-def _config(key: str, default: int) -> int:
-    return int(current_app.config.get(key, default)) if has_app_context() else default
+def _config(key: str) -> int:
+    return int(current_app.config[key])
 
 
 def _china_date(moment: dt.datetime) -> dt.date:
-    return to_china(moment).date()
+    return cast(dt.datetime, to_china(moment)).date()
 
 
 def _public(template, **fields) -> str | None:
@@ -216,7 +265,7 @@ def _signed_in(user) -> bool:
                 and getattr(user, "active", False))
 
 
-def can_act(user, tip: Tip, action: str) -> bool:
+def can_act(user, tip: Tip, action: TipAction) -> bool:
     """May ``user`` make ``action`` on ``tip`` now (role, jurisdiction and status)?"""
     spec = ACTIONS[action]
     if tip.status not in spec.from_statuses:
@@ -227,15 +276,15 @@ def can_act(user, tip: Tip, action: str) -> bool:
         return False
     if not permissions.can_view_tip(user, tip):
         return False
-    return not (action == "extend_deadline" and tip.extended)
+    return not (action == TipAction.EXTEND_DEADLINE and tip.extended)
 
 
-def allowed_actions(user, tip: Tip) -> set[str]:
+def allowed_actions(user, tip: Tip) -> set[TipAction]:
     """The staff actions ``user`` may make on ``tip`` now (names as in ``ACTIONS``)."""
     return {name for name in STAFF_ACTIONS if can_act(user, tip, name)}
 
 
-def _check(user, tip: Tip, action: str) -> Action:
+def _check(user, tip: Tip, action: TipAction) -> Action:
     spec = ACTIONS[action]
     if user is not None:
         if not _signed_in(user) or not permissions.can_view_tip(user, tip):
@@ -245,7 +294,7 @@ def _check(user, tip: Tip, action: str) -> Action:
     if tip.status not in spec.from_statuses:
         raise TransitionError(str(spec.refused_text) if spec.refused_text else
                               _("当前状态（%(status)s）下不能进行此操作。",
-                                status=STATUSES[tip.status]))
+                                status=STATUSES[TipStatus(tip.status)]))
     return spec
 
 
@@ -256,7 +305,7 @@ def _event(tip: Tip, kind: str, actor, *, public_text=None, internal_text=None,
     event = TipEvent(
         tip=tip,
         kind=kind,
-        at=_now(),
+        at=now(),
         actor_kind=actor_kind,
         actor_id=getattr(actor, "id", None),
         from_bureau_id=getattr(from_bureau, "id", None),
@@ -277,17 +326,15 @@ def _required(text: str | None, field: str, message: str) -> str:
     return text
 
 
-def _enter_queue(tip: Tip, bureau: Bureau, now: dt.datetime) -> None:
+def _enter_queue(tip: Tip, bureau: Bureau, moment: dt.datetime) -> None:
     """Place the tip in ``bureau``'s queue: acceptance clock restarts there."""
     tip.bureau = bureau
     tip.bureau_id = bureau.id
-    tip.status = "received"
+    tip.status = TipStatus.RECEIVED
     tip.assignee = None
     tip.assignee_id = None
-    tip.queue_entered_at = now
-    tip.accept_due = calendar.add_working_days(
-        _china_date(now), _config("TIP_ACCEPT_DAYS", 7)
-    )
+    tip.queue_entered_at = moment
+    tip.accept_due = calendar.add_working_days(_china_date(moment), _config("TIP_ACCEPT_DAYS"))
     tip.accepted_at = None
     tip.verify_due = None
     tip.extended = False
@@ -310,12 +357,12 @@ def record_submission(tip: Tip, decision) -> Tip:
     ``tip`` must be added to the session (fields filled by intake.services);
     ``decision`` is a ``routing.Decision``.
     """
-    now = _now()
-    tip.created_at = tip.created_at or now
+    moment = now()
+    tip.created_at = tip.created_at or moment
     tip.routing_rule = decision.rule
     tip.routing_reason = decision.reason
     tip.cross_region = bool(decision.cross_region)
-    _enter_queue(tip, decision.bureau, now)
+    _enter_queue(tip, decision.bureau, moment)
     db.session.add(tip)
     _event(tip, "submitted", None, actor_kind="reporter",
            public_text=_public(SUBMITTED_TEXT))
@@ -328,11 +375,11 @@ def record_submission(tip: Tip, decision) -> Tip:
 
 
 def accept(tip: Tip, actor) -> TipEvent:
-    spec = _check(actor, tip, "accept")
-    now = _now()
-    tip.status = "accepted"
-    tip.accepted_at = now
-    tip.verify_due = calendar.add_working_days(_china_date(now), _config("TIP_VERIFY_DAYS", 15))
+    spec = _check(actor, tip, TipAction.ACCEPT)
+    moment = now()
+    tip.status = TipStatus.ACCEPTED
+    tip.accepted_at = moment
+    tip.verify_due = calendar.add_working_days(_china_date(moment), _config("TIP_VERIFY_DAYS"))
     if actor is not None and tip.assignee_id is None:
         tip.assignee = actor
     event = _event(tip, spec.event, actor, public_text=_public(spec.public_text,
@@ -342,7 +389,7 @@ def accept(tip: Tip, actor) -> TipEvent:
 
 
 def assign(tip: Tip, actor, assignee) -> TipEvent:
-    spec = _check(actor, tip, "assign")
+    spec = _check(actor, tip, TipAction.ASSIGN)
     if assignee is None or not getattr(assignee, "active", False):
         raise TransitionError(_("请选择一名在岗的工作人员。"), "assignee")
     if assignee.bureau_id != tip.bureau_id:
@@ -355,9 +402,9 @@ def assign(tip: Tip, actor, assignee) -> TipEvent:
 
 
 def request_info(tip: Tip, actor, question: str) -> TipEvent:
-    spec = _check(actor, tip, "request_info")
+    spec = _check(actor, tip, TipAction.REQUEST_INFO)
     question = _required(question, "question", _("请填写需要举报人补充的内容。"))
-    tip.status = "awaiting_info"
+    tip.status = TipStatus.AWAITING_INFO
     event = _event(tip, spec.event, actor,
                    public_text=_public(spec.public_text, bureau=tip.bureau.name, text=question),
                    data={"question": question})
@@ -367,12 +414,12 @@ def request_info(tip: Tip, actor, question: str) -> TipEvent:
 
 def reporter_reply(tip: Tip, text: str, attachments: Iterable[Attachment] = ()) -> TipEvent:
     """The reporter answers on the tracking page (with files already stored)."""
-    spec = _check(None, tip, "reporter_reply")
+    spec = _check(None, tip, TipAction.REPORTER_REPLY)
     attachments = list(attachments)
     text = (text or "").strip()
     if not text and not attachments:
         raise TransitionError(_("请填写补充说明或上传文件。"), "text")
-    tip.status = "accepted"
+    tip.status = TipStatus.ACCEPTED
     event = _event(tip, spec.event, None, actor_kind="reporter",
                    public_text=_public(spec.public_text), internal_text=text or None,
                    data={"files": len(attachments)})
@@ -386,27 +433,53 @@ def reporter_reply(tip: Tip, text: str, attachments: Iterable[Attachment] = ()) 
 
 
 def add_note(tip: Tip, actor, text: str) -> TipEvent:
-    spec = _check(actor, tip, "add_note")
+    spec = _check(actor, tip, TipAction.ADD_NOTE)
     text = _required(text, "text", _("请填写备注内容。"))
     event = _event(tip, spec.event, actor, internal_text=text)
     db.session.flush()
     return event
 
 
-def transfer(tip: Tip, actor, to_bureau: Bureau, reason: str) -> TipEvent:
-    """Move the tip to another bureau's queue (acceptance clock restarts there)."""
-    spec = _check(actor, tip, "transfer")
+def is_cross_province(tip: Tip, bureau: Bureau) -> bool:
+    """True when ``bureau`` lies in another province than the bureau handling ``tip``."""
+    return not divisions.same_province(bureau.code, tip.bureau.code)
+
+
+def _may_receive(tip: Tip, bureau: Bureau) -> bool:
+    """The transfer rule (module docstring): another active bureau of the tip's province,
+    or the provincial bureau of another province."""
+    if not bureau.active or bureau.id == tip.bureau_id:
+        return False
+    return not is_cross_province(tip, bureau) or bureau.level == divisions.PROVINCE
+
+
+def transfer_targets(tip: Tip, user) -> list[Bureau]:
+    """The bureaus ``user`` may transfer ``tip`` to now, by code (empty: no transfer)."""
+    if not can_act(user, tip, TipAction.TRANSFER):
+        return []
+    bureaus = db.session.scalars(
+        db.select(Bureau).where(Bureau.active.is_(True)).order_by(Bureau.code))
+    return [b for b in bureaus if _may_receive(tip, b)]
+
+
+def transfer(tip: Tip, actor, to_bureau: Bureau | None, reason: str) -> TipEvent:
+    """Move the tip to another bureau's queue (acceptance clock restarts there); the
+    target must satisfy the transfer rule in the module docstring."""
+    spec = _check(actor, tip, TipAction.TRANSFER)
     reason = _required(reason, "reason", _("移送必须说明理由。"))
     if to_bureau is None or not to_bureau.active:
         raise TransitionError(_("请选择一个在用的承办部门。"), "to_bureau")
     if to_bureau.id == tip.bureau_id:
         raise TransitionError(_("举报已在该部门，无需移送。"), "to_bureau")
-    return _move(tip, spec, actor, to_bureau, reason)
+    if not _may_receive(tip, to_bureau):
+        raise TransitionError(_("跨省移送只能移送至对方省级市场监督管理部门。"), "to_bureau")
+    data = {"cross_province": True} if is_cross_province(tip, to_bureau) else None
+    return _move(tip, spec, actor, to_bureau, reason, data)
 
 
 def return_to_triage(tip: Tip, actor, reason: str) -> TipEvent:
     """A bureau disputes jurisdiction: the tip goes back to the provincial triage queue."""
-    spec = _check(actor, tip, "return_to_triage")
+    spec = _check(actor, tip, TipAction.RETURN_TO_TRIAGE)
     reason = _required(reason, "reason", _("退回省局必须说明理由。"))
     triage = _triage_bureau()
     if triage.id == tip.bureau_id:
@@ -414,24 +487,25 @@ def return_to_triage(tip: Tip, actor, reason: str) -> TipEvent:
     return _move(tip, spec, actor, triage, reason)
 
 
-def _move(tip: Tip, spec, actor, to_bureau: Bureau, reason: str) -> TipEvent:
+def _move(tip: Tip, spec: Action, actor, to_bureau: Bureau, reason: str,
+          data: dict | None = None) -> TipEvent:
     """Move the tip into another bureau's queue (its acceptance clock starts again there)."""
     from_bureau = tip.bureau
-    _enter_queue(tip, to_bureau, _now())
+    _enter_queue(tip, to_bureau, now())
     event = _event(tip, spec.event, actor, from_bureau=from_bureau, to_bureau=to_bureau,
                    public_text=_public(spec.public_text, bureau=to_bureau.name),
-                   internal_text=reason)
+                   internal_text=reason, data=data)
     db.session.flush()
     return event
 
 
 def extend_deadline(tip: Tip, actor, reason: str) -> TipEvent:
-    spec = _check(actor, tip, "extend_deadline")
+    spec = _check(actor, tip, TipAction.EXTEND_DEADLINE)
     if tip.extended:
         raise TransitionError(_("核查期限只能延长一次。"))
     reason = _required(reason, "reason", _("延长期限必须说明理由。"))
-    old_due = tip.verify_due
-    tip.verify_due = calendar.add_working_days(old_due, _config("TIP_EXTEND_DAYS", 15))
+    old_due = cast(dt.date, tip.verify_due)  # set on acceptance; the status says accepted
+    tip.verify_due = calendar.add_working_days(old_due, _config("TIP_EXTEND_DAYS"))
     tip.extended = True
     event = _event(tip, spec.event, actor, public_text=_public(spec.public_text),
                    internal_text=reason,
@@ -443,10 +517,11 @@ def extend_deadline(tip: Tip, actor, reason: str) -> TipEvent:
 def mark_duplicate(tip: Tip, actor, original: Tip) -> TipEvent:
     """Link ``tip`` to the earlier tip it repeats (status unchanged; conclude it afterwards
     with the outcome "duplicate")."""
-    spec = _check(actor, tip, "mark_duplicate")
+    spec = _check(actor, tip, TipAction.MARK_DUPLICATE)
     if original is None or original.id == tip.id:
         raise TransitionError(_("请选择另一件举报作为原举报。"), "original")
-    seen, cursor = set(), original
+    seen: set[int] = set()
+    cursor: Tip | None = original
     while cursor is not None:  # refuse cycles
         if cursor.id == tip.id:
             raise TransitionError(_("不能形成循环的重复关系。"), "original")
@@ -465,7 +540,7 @@ def conclude(tip: Tip, actor, outcome: str, public_reply: str,
              penalty: Penalty | None = None) -> TipEvent:
     """Staff propose a conclusion (-> pending_approval); a lead or admin (or the system)
     concludes directly (-> concluded, the public reply reaches the tracking page)."""
-    spec = _check(actor, tip, "conclude")
+    spec = _check(actor, tip, TipAction.CONCLUDE)
     if outcome not in OUTCOMES:
         raise TransitionError(_("请选择办理结果。"), "outcome")
     public_reply = _required(public_reply, "public_reply", _("请填写给举报人的答复。"))
@@ -477,16 +552,16 @@ def conclude(tip: Tip, actor, outcome: str, public_reply: str,
     tip.penalty = penalty
     if actor is None or actor.role in ROLES_LEAD:
         return _finish(tip, actor, data)
-    tip.status = "pending_approval"
+    tip.status = TipStatus.PENDING_APPROVAL
     event = _event(tip, spec.event, actor, internal_text=public_reply, data=data)
     db.session.flush()
     return event
 
 
 def _finish(tip: Tip, actor, data: dict) -> TipEvent:
-    spec = ACTIONS["approve_conclusion"]
-    tip.status = "concluded"
-    tip.concluded_at = _now()
+    spec = ACTIONS[TipAction.APPROVE_CONCLUSION]
+    tip.status = TipStatus.CONCLUDED
+    tip.concluded_at = now()
     text = f"{_public(OUTCOMES[data['outcome']])}。{data['public_reply']}"
     event = _event(tip, spec.event, actor,
                    public_text=_public(spec.public_text, bureau=tip.bureau.name, text=text),
@@ -497,13 +572,13 @@ def _finish(tip: Tip, actor, data: dict) -> TipEvent:
 
 def _proposal(tip: Tip) -> dict:
     for event in reversed(tip.events):
-        if event.kind == "conclusion_proposed":
+        if event.kind == ACTIONS[TipAction.CONCLUDE].event:
             return dict(event.data or {})
     raise TransitionError(_("没有待审核的办结意见。"))
 
 
 def approve_conclusion(tip: Tip, actor) -> TipEvent:
-    _check(actor, tip, "approve_conclusion")
+    _check(actor, tip, TipAction.APPROVE_CONCLUSION)
     data = _proposal(tip)
     tip.outcome = data["outcome"]
     tip.penalty_id = data.get("penalty_id")
@@ -511,9 +586,9 @@ def approve_conclusion(tip: Tip, actor) -> TipEvent:
 
 
 def reject_conclusion(tip: Tip, actor, reason: str) -> TipEvent:
-    spec = _check(actor, tip, "reject_conclusion")
+    spec = _check(actor, tip, TipAction.REJECT_CONCLUSION)
     reason = _required(reason, "reason", _("退回办结意见必须说明理由。"))
-    tip.status = "accepted"
+    tip.status = TipStatus.ACCEPTED
     tip.outcome = None
     tip.penalty = None
     tip.penalty_id = None
@@ -523,7 +598,7 @@ def reject_conclusion(tip: Tip, actor, reason: str) -> TipEvent:
 
 
 def supervise(tip: Tip, actor, note: str) -> TipEvent:
-    spec = _check(actor, tip, "supervise")
+    spec = _check(actor, tip, TipAction.SUPERVISE)
     note = _required(note, "note", _("请填写督办意见。"))
     tip.supervised = True
     event = _event(tip, spec.event, actor, internal_text=note)
@@ -540,9 +615,9 @@ def public_events(tip: Tip) -> list[TipEvent]:
 
 def current_due(tip: Tip) -> dt.date | None:
     """The deadline that currently runs: acceptance while received, verification after."""
-    if tip.status == "received":
+    if tip.status == TipStatus.RECEIVED:
         return tip.accept_due
-    if tip.status in ("accepted", "awaiting_info", "pending_approval"):
+    if tip.status in OPEN_STATUSES:
         return tip.verify_due
     return None
 

@@ -13,17 +13,17 @@ from intake import calendar as work_calendar
 from intake import routing
 from intake.calendar import covered_by_chinese_calendar
 from intake.categories import CATEGORIES
-from intake.models import Holiday, RoutingRule, RoutingRuleChange
+from intake.models import CalendarDay, RoutingRule, RoutingRuleChange
 
 from ..auth import permissions, services
 from ..auth.decorators import admin_required
 from ..auth.forms import ROLE_LABELS, PasswordResetForm, StaffCreateForm
-from ..auth.models import ROLES, RoleSetting, StaffUser
+from ..auth.models import Role, RoleSetting, StaffUser
 from ..extensions import db
 from ..register.models import Bureau
 from ..timeutil import today
+from .blueprint import bp
 from .common import bureaus_in_reach, parse_int
-from .views import bp
 
 # -- staff -----------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ def _staff_page(form=None, reset_forms=None, status=200):
         db.select(StaffUser).join(Bureau).where(Bureau.id.in_([b.id for b in reach]))
         .order_by(Bureau.code, StaffUser.role, StaffUser.email)))
     settings = {s.role: s.totp_required for s in db.session.scalars(db.select(RoleSetting))}
-    return render_template("staff/admin_staff.html", form=form, users=users, roles=ROLES,
+    return render_template("staff/admin_staff.html", form=form, users=users, roles=list(Role),
                            role_labels=ROLE_LABELS, settings=settings,
                            reset_form=PasswordResetForm()), status
 
@@ -190,8 +190,8 @@ def routing_deactivate(rule_id):
 def _holiday_page(errors=None, form=None, status=200):
     this_year = today().year
     years = [(y, covered_by_chinese_calendar(y)) for y in range(this_year - 1, this_year + 3)]
-    days = list(db.session.scalars(db.select(Holiday).where(
-        Holiday.day >= dt.date(this_year - 1, 1, 1)).order_by(Holiday.day)))
+    days = list(db.session.scalars(db.select(CalendarDay).where(
+        CalendarDay.day >= dt.date(this_year - 1, 1, 1)).order_by(CalendarDay.day)))
     return render_template("staff/admin_holidays.html", years=years, days=days,
                            errors=errors or {}, form=form or {}), status
 

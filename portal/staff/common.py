@@ -1,14 +1,13 @@
-"""Small helpers shared by the back-office views (loading, labels, bureaus in reach)."""
+"""Small helpers shared by the back-office views (loading, bureaus in reach, parsing)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from flask import abort, request
 from flask_login import current_user
 
 from ..auth import permissions
 from ..extensions import db
+from ..register import divisions
 from ..register.models import Bureau
 
 
@@ -22,10 +21,16 @@ def bureau_or_404(code: str) -> Bureau:
 def bureaus_in_reach(user) -> list[Bureau]:
     """The bureaus a user may look at: their own, or every bureau of the admin's province."""
     if permissions.is_provincial_admin(user):
-        prefix = user.bureau.code[:2]
-        return list(db.session.scalars(
-            db.select(Bureau).where(Bureau.code.startswith(prefix)).order_by(Bureau.code)))
+        return province_bureaus(user.bureau)
     return [user.bureau]
+
+
+def province_bureaus(bureau: Bureau) -> list[Bureau]:
+    """Every bureau of ``bureau``'s province (inactive ones too), by code."""
+    province = divisions.province_of(bureau.code)
+    return list(db.session.scalars(
+        db.select(Bureau).where(divisions.sql_within(Bureau.code, province, divisions.PROVINCE))
+        .order_by(Bureau.code)))
 
 
 def chosen_bureau(param: str = "bureau") -> Bureau:
@@ -37,24 +42,6 @@ def chosen_bureau(param: str = "bureau") -> Bureau:
     if not permissions.in_jurisdiction(current_user, bureau):
         abort(403)
     return bureau
-
-
-def category_label(key: str | None) -> str:
-    """Tip categories are stored as their short Chinese term (intake.categories), which is
-    also their label."""
-    return key or ""
-
-
-def last_working_day(on: dt.date) -> dt.date:
-    """The latest working day on or before ``on``."""
-    from intake.calendar import is_working_day
-
-    day = on
-    for _ in range(60):
-        if is_working_day(day):
-            return day
-        day -= dt.timedelta(days=1)
-    return on
 
 
 def parse_int(value, default: int = 1, minimum: int = 1) -> int:

@@ -13,41 +13,37 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func
 
-from intake import workflow
-from intake.models import Tip
+from intake import queries, workflow
+from intake.models import OPEN_STATUSES, Tip
 
 from ..auth import permissions
 from ..auth.decorators import staff_required
 from ..extensions import db
+from ..register import divisions
 from ..register.models import Agency, Bureau, Division
 from ..timeutil import to_china, today
-from .common import bureau_or_404, bureaus_in_reach, category_label
-from .queue import overdue_clause
-from .views import bp
+from .blueprint import bp
+from .common import bureau_or_404, bureaus_in_reach, province_bureaus
 
 TABLES = ("status", "category", "bureau", "region", "trend")
 
 
-def _scope():
-    """(label, prefix, bureau ids) for ?bureau=CODE or ?scope=province (admins)."""
+def _scope() -> tuple[Bureau, list[int]]:
+    """The bureau whose figures are shown (?bureau=CODE; by default the user's own, the
+    province for an administrator) and the ids of the bureaus counted: a provincial
+    bureau chosen by code, or an administrator's province, counts every bureau of it."""
     code = (request.args.get("bureau") or "").strip()
     if code:
         bureau = bureau_or_404(code)
         if not permissions.can_view_dashboard(current_user, bureau):
             abort(403)
-        if bureau.level == "province":
-            return _province_scope(bureau)
-        return bureau, bureau.code[: 4 if bureau.level == "city" else 6], [bureau.id]
-    if permissions.is_provincial_admin(current_user):
-        return _province_scope(current_user.bureau)
+        if bureau.level == divisions.PROVINCE:
+            return bureau, [b.id for b in province_bureaus(bureau)]
+        return bureau, [bureau.id]
     bureau = current_user.bureau
-    return bureau, bureau.code[: 4 if bureau.level == "city" else 6], [bureau.id]
-
-
-def _province_scope(bureau: Bureau):
-    ids = [b.id for b in db.session.scalars(
-        db.select(Bureau).where(Bureau.code.startswith(bureau.code[:2])))]
-    return bureau, bureau.code[:2], ids
+    if permissions.is_provincial_admin(current_user):
+        return bureau, [b.id for b in province_bureaus(bureau)]
+    return bureau, [bureau.id]
 
 
 def _days(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
@@ -73,8 +69,9 @@ def _last_months(n: int, on: dt.date) -> list[str]:
     return months[::-1]
 
 
-def compute(bureau_ids: list[int], prefix: str, on: dt.date | None = None) -> dict:
-    """Every figure of the dashboard for the bureaus ``bureau_ids`` and region ``prefix``."""
+def compute(bureau_ids: list[int], area: Bureau, on: dt.date | None = None) -> dict:
+    """Every figure of the dashboard for the bureaus ``bureau_ids`` and the region that
+    ``area`` (a bureau) covers."""
     on = on or today()
     in_scope = Tip.bureau_id.in_(bureau_ids)
     by_status = dict(db.session.execute(
@@ -83,15 +80,17 @@ def compute(bureau_ids: list[int], prefix: str, on: dt.date | None = None) -> di
         db.select(Tip.category, func.count()).where(in_scope).group_by(Tip.category)
         .order_by(func.count().desc(), Tip.category)).all()
     by_bureau = db.session.execute(
-        db.select(Bureau.code, Bureau.name, func.count(Tip.id)).join(Tip, Tip.bureau_id == Bureau.id)
-        .where(in_scope).group_by(Bureau.code, Bureau.name).order_by(Bureau.code)).all()
+        db.select(Bureau.code, Bureau.name, func.count(Tip.id))
+        .join(Tip, Tip.bureau_id == Bureau.id).where(in_scope)
+        .group_by(Bureau.code, Bureau.name).order_by(Bureau.code)).all()
     times = db.session.execute(
         db.select(Tip.created_at, Tip.accepted_at, Tip.concluded_at).where(in_scope)).all()
-    overdue = db.session.scalar(db.select(func.count(Tip.id)).where(in_scope, overdue_clause(on)))
+    overdue = db.session.scalar(db.select(func.count(Tip.id)).where(
+        in_scope, queries.overdue_clause(on)))
     supervised = db.session.scalar(db.select(func.count(Tip.id)).where(
         in_scope, Tip.supervised.is_(True)))
     supervised_open = db.session.scalar(db.select(func.count(Tip.id)).where(
-        in_scope, Tip.supervised.is_(True), Tip.status.in_(workflow.OPEN_STATUSES)))
+        in_scope, Tip.supervised.is_(True), Tip.status.in_(OPEN_STATUSES)))
 
     months = _last_months(12, on)
     received = dict.fromkeys(months, 0)
@@ -117,7 +116,7 @@ def compute(bureau_ids: list[int], prefix: str, on: dt.date | None = None) -> di
             },
             "category": {
                 "title": _l("按类别"), "columns": [_l("类别"), _l("件数")],
-                "rows": [[category_label(c), n] for c, n in by_category],
+                "rows": [[c, n] for c, n in by_category],
             },
             "bureau": {
                 "title": _l("按承办部门"), "columns": [_l("机关代码"), _l("承办部门"), _l("件数")],
@@ -127,7 +126,7 @@ def compute(bureau_ids: list[int], prefix: str, on: dt.date | None = None) -> di
                 "title": _l("近 12 个月每千名执业代理师被举报数（按地区）"),
                 "columns": [_l("地区代码"), _l("地区"), _l("针对代理机构的举报"),
                             _l("执业代理师人数"), _l("每千人举报数（‰）")],
-                "rows": _region_rows(prefix, on),
+                "rows": _region_rows(area, on),
             },
             "trend": {
                 "title": _l("近 12 个月趋势"),
@@ -138,28 +137,29 @@ def compute(bureau_ids: list[int], prefix: str, on: dt.date | None = None) -> di
     }
 
 
-def _region_rows(prefix: str, on: dt.date) -> list[list]:
+def _region_rows(area: Bureau, on: dt.date) -> list[list]:
     """Complaints against registered agencies received in the last 12 months per 1,000
-    practising agents, by city (by district inside a city's scope).  The seeds track this
-    indicator per year (target: 2‰)."""
+    practising agents, by city (by district inside a city's or district's area).  The
+    seeds track this indicator per year (target: 2‰)."""
     since = dt.datetime.combine(on - dt.timedelta(days=365), dt.time())
-    width = 4 if len(prefix) <= 2 else 6
-    region = func.substr(Agency.division_code, 1, width)
-    agents = dict(db.session.execute(
-        db.select(region, func.coalesce(func.sum(Agency.agent_count), 0))
-        .where(Agency.division_code.startswith(prefix), Agency.status == "practising")
-        .group_by(region)).all())
-    tips = dict(db.session.execute(
-        db.select(region, func.count(Tip.id)).join(Agency, Tip.agency_id == Agency.id)
-        .where(Agency.division_code.startswith(prefix), Tip.created_at >= since)
-        .group_by(region)).all())
-    keys = sorted(set(agents) | set(tips))
-    codes = [k + "00" if width == 4 else k for k in keys]
+    in_area = divisions.sql_within(Agency.division_code, area.code, area.level)
+    by_city = area.level == divisions.PROVINCE
+    agents = db.session.execute(
+        db.select(Agency.division_code, func.coalesce(func.sum(Agency.agent_count), 0))
+        .where(in_area, Agency.status == "practising").group_by(Agency.division_code)).all()
+    tips = db.session.execute(
+        db.select(Agency.division_code, func.count(Tip.id)).join(Agency, Tip.agency_id == Agency.id)
+        .where(in_area, Tip.created_at >= since).group_by(Agency.division_code)).all()
+    totals: dict[str, list[int]] = {}  # region code -> [tips, agents]
+    for column, pairs in ((1, agents), (0, tips)):
+        for code, n in pairs:
+            region = divisions.city_of(code) if by_city else code
+            totals.setdefault(region, [0, 0])[column] += int(n or 0)
     names = dict(db.session.execute(
-        db.select(Division.code, Division.name).where(Division.code.in_(codes))).all())
+        db.select(Division.code, Division.name).where(Division.code.in_(totals))).all())
     rows = []
-    for key, code in zip(keys, codes, strict=True):
-        count, people = tips.get(key, 0), int(agents.get(key, 0) or 0)
+    for code in sorted(totals):
+        count, people = totals[code]
         rate = round(count * 1000 / people, 2) if people else None
         rows.append([code, names.get(code, code), count, people, rate])
     return rows
@@ -188,10 +188,10 @@ def trend_svg(rows: list[list], title: str) -> dict:
 @bp.get("/dashboard")
 @staff_required
 def dashboard():
-    bureau, prefix, ids = _scope()
-    data = compute(ids, prefix)
+    bureau, ids = _scope()
+    data = compute(ids, bureau)
     trend = data["tables"]["trend"]
-    return render_template("staff/dashboard.html", bureau=bureau, prefix=prefix, data=data,
+    return render_template("staff/dashboard.html", bureau=bureau, data=data,
                            chart=trend_svg(trend["rows"], str(trend["title"])),
                            bureaus=bureaus_in_reach(current_user), tables=TABLES)
 
@@ -201,8 +201,8 @@ def dashboard():
 def dashboard_csv(table):
     if table not in TABLES:
         abort(404)
-    bureau, prefix, ids = _scope()
-    spec = compute(ids, prefix)["tables"][table]
+    bureau, ids = _scope()
+    spec = compute(ids, bureau)["tables"][table]
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)

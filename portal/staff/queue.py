@@ -1,4 +1,5 @@
-"""The queue, the tip page, its actions, attachments and the supervised list."""
+"""The queue, the tip page, its actions, attachments and the supervised list: thin views
+over intake.queries (reading) and intake.workflow (every change to a tip)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import case, func
 
-from intake import storage, workflow
+from intake import queries, storage, workflow
 from intake.models import Attachment, Tip
+from intake.workflow import TipAction
 
 from ..auth import permissions
 from ..auth.decorators import staff_required
@@ -27,98 +28,43 @@ from ..auth.models import StaffUser
 from ..extensions import db
 from ..htmx import is_partial
 from ..register.models import Bureau, Penalty
-from ..timeutil import today
-from .common import bureaus_in_reach, category_label, chosen_bureau, last_working_day, parse_int
-from .views import bp
-
-PER_PAGE = 50
-
-# The deadline that runs now: acceptance while received, verification afterwards.
-DUE = case((Tip.status == "received", Tip.accept_due),
-           (Tip.status.in_(("accepted", "awaiting_info", "pending_approval")), Tip.verify_due),
-           else_=None)
+from .blueprint import bp
+from .common import bureaus_in_reach, chosen_bureau, parse_int
 
 
-def overdue_clause(on=None):
-    """SQL twin of workflow.is_overdue: a working day has passed since the deadline."""
-    cutoff = last_working_day(on or today())
-    return db.and_(Tip.status.in_(workflow.OPEN_STATUSES), DUE.is_not(None), DUE < cutoff)
-
-
-def _queue_filters() -> dict:
-    args = request.args
+def _queue_filters(args) -> queries.QueueFilters:
     status = args.get("status", "open")
-    if status not in ("open", "all", *workflow.STATUSES):
-        status = "open"
-    return {
-        "status": status,
-        "category": (args.get("category") or "").strip(),
-        "overdue": args.get("overdue") == "1",
-        "mine": args.get("mine") == "1",
-        "page": parse_int(args.get("page")),
-    }
+    return queries.QueueFilters(
+        status=status if status in queries.QUEUE_STATUSES else "open",
+        category=(args.get("category") or "").strip(),
+        overdue=args.get("overdue") == "1",
+        mine=args.get("mine") == "1",
+        page=parse_int(args.get("page")),
+    )
 
 
 @bp.get("/")
 @staff_required
 def queue():
     bureau = chosen_bureau()
-    f = _queue_filters()
-    base = db.select(Tip).where(Tip.bureau_id == bureau.id)
-    query = base
-    if f["status"] == "open":
-        query = query.where(Tip.status.in_(workflow.OPEN_STATUSES))
-    elif f["status"] != "all":
-        query = query.where(Tip.status == f["status"])
-    if f["category"]:
-        query = query.where(Tip.category == f["category"])
-    if f["overdue"]:
-        query = query.where(overdue_clause())
-    if f["mine"]:
-        query = query.where(Tip.assignee_id == current_user.id)
-    total = db.session.scalar(db.select(func.count()).select_from(query.subquery()))
-    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
-    page = min(f["page"], pages)
-    tips = list(db.session.scalars(
-        query.order_by(DUE.is_(None), DUE, Tip.created_at, Tip.id)
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
-    on = today()
-    rows = [{"tip": t, "due": workflow.current_due(t),
-             "left": workflow.working_days_left(t, on)} for t in tips]
-    by_status = dict(db.session.execute(
-        db.select(Tip.status, func.count()).where(Tip.bureau_id == bureau.id)
-        .group_by(Tip.status)).all())
-    counts = {
-        "by_status": by_status,
-        "open": sum(by_status.get(s, 0) for s in workflow.OPEN_STATUSES),
-        "overdue": db.session.scalar(db.select(func.count()).select_from(
-            base.where(overdue_clause()).subquery())),
-        "mine": db.session.scalar(db.select(func.count()).select_from(
-            base.where(Tip.assignee_id == current_user.id,
-                       Tip.status.in_(workflow.OPEN_STATUSES)).subquery())),
-    }
-    categories = [c for (c,) in db.session.execute(
-        db.select(Tip.category).where(Tip.bureau_id == bureau.id).distinct()
-        .order_by(Tip.category))]
-    ctx = {"bureau": bureau, "bureaus": bureaus_in_reach(current_user), "f": f, "rows": rows,
-               "total": total, "page": page, "pages": pages, "counts": counts, "categories": categories,
-               "statuses": workflow.STATUSES, "category_label": category_label}
+    f = _queue_filters(request.args)
+    result = queries.bureau_queue(bureau, current_user, f)
+    ctx = {"bureau": bureau, "bureaus": bureaus_in_reach(current_user), "f": f,
+           "rows": result.rows, "total": result.total, "page": result.page,
+           "pages": result.pages, "counts": result.counts, "categories": result.categories,
+           "statuses": workflow.STATUSES}
     return render_template("staff/_queue.html" if is_partial() else "staff/queue.html", **ctx)
 
 
 @bp.get("/supervised")
 @staff_required
 def supervised():
-    """Tips under provincial supervision within the user's reach."""
-    reach = [b.id for b in bureaus_in_reach(current_user)]
-    tips = list(db.session.scalars(
-        db.select(Tip).where(Tip.supervised.is_(True), Tip.bureau_id.in_(reach))
-        .order_by(Tip.status == "concluded", DUE.is_(None), DUE, Tip.id)))
-    on = today()
-    rows = [{"tip": t, "due": workflow.current_due(t),
-             "left": workflow.working_days_left(t, on)} for t in tips]
-    return render_template("staff/supervised.html", rows=rows, statuses=workflow.STATUSES,
-                           category_label=category_label)
+    """Tips under provincial supervision within the user's reach, and the tips transferred
+    from there to another province."""
+    reach = bureaus_in_reach(current_user)
+    return render_template("staff/supervised.html", rows=queries.supervised_rows(reach),
+                           transfers_out=queries.transfers_out_of_province(reach),
+                           statuses=workflow.STATUSES)
 
 
 # -- the tip page ------------------------------------------------------------------
@@ -131,52 +77,14 @@ def _tip_or_404(reference: str) -> Tip:
     return tip
 
 
-def _likely_duplicates(tip: Tip) -> list[Tip]:
-    found = []
-    for other in (tip.likely_duplicate_of, tip.duplicate_of):
-        if other is not None and other not in found:
-            found.append(other)
-    if tip.agency_id:
-        window = db.select(Tip).where(
-            Tip.agency_id == tip.agency_id, Tip.category == tip.category, Tip.id != tip.id
-        ).order_by(Tip.created_at.desc()).limit(10)
-        for other in db.session.scalars(window):
-            if other not in found and abs((other.created_at - tip.created_at).days) <= 30:
-                found.append(other)
-    return found
-
-
 def _tip_context(tip: Tip, errors: dict | None = None, form: dict | None = None) -> dict:
-    allowed = workflow.allowed_actions(current_user, tip)
-    colleagues = []
-    if "assign" in allowed:
-        colleagues = list(db.session.scalars(
-            db.select(StaffUser).where(StaffUser.bureau_id == tip.bureau_id,
-                                       StaffUser.active.is_(True)).order_by(StaffUser.name)))
-    province = tip.bureau.code[:2]
-    transfer_targets = []
-    if "transfer" in allowed:
-        transfer_targets = [b for b in db.session.scalars(
-            db.select(Bureau).where(Bureau.active.is_(True), Bureau.code.startswith(province))
-            .order_by(Bureau.code)) if b.id != tip.bureau_id]
     return {
-        "tip": tip,
-        "allowed": allowed,
-        "show_reporter": permissions.can_view_reporter(current_user, tip),
-        "attachments": [a for a in tip.attachments
-                     if permissions.can_download_attachment(current_user, a)],
-        "duplicates": _likely_duplicates(tip),
-        "events": tip.events,
+        **queries.tip_page(tip, current_user),
         "event_kinds": workflow.EVENT_KINDS,
         "statuses": workflow.STATUSES,
         "outcomes": workflow.OUTCOMES,
-        "colleagues": colleagues,
-        "transfer_targets": transfer_targets,
-        "due": workflow.current_due(tip),
-        "left": workflow.working_days_left(tip),
         "errors": errors or {},
         "form": form or {},
-        "category_label": category_label,
     }
 
 
@@ -231,59 +139,67 @@ def _penalty_by_number(value) -> Penalty | None:
     return penalty
 
 
-def _call(action: str, tip: Tip, form):
-    user = current_user._get_current_object()
-    if action == "accept":
-        return workflow.accept(tip, user)
-    if action == "assign":
-        return workflow.assign(tip, user, _staff_user(form.get("assignee")))
-    if action == "request_info":
-        return workflow.request_info(tip, user, form.get("question", ""))
-    if action == "add_note":
-        return workflow.add_note(tip, user, form.get("text", ""))
-    if action == "transfer":
-        return workflow.transfer(tip, user, _bureau_by_id(form.get("to_bureau")),
-                                 form.get("reason", ""))
-    if action == "return_to_triage":
-        return workflow.return_to_triage(tip, user, form.get("reason", ""))
-    if action == "extend_deadline":
-        return workflow.extend_deadline(tip, user, form.get("reason", ""))
-    if action == "mark_duplicate":
-        original = _tip_by_reference(form.get("original"))
-        if original is not None and not permissions.can_view_tip(user, original):
-            original = None  # do not confirm that a tip outside one's reach exists
-        if original is None:
-            raise workflow.TransitionError(_("没有找到该案件编号的举报。"), "original")
-        return workflow.mark_duplicate(tip, user, original)
-    if action == "conclude":
-        return workflow.conclude(tip, user, form.get("outcome", ""), form.get("public_reply", ""),
-                                 penalty=_penalty_by_number(form.get("penalty")))
-    if action == "approve_conclusion":
-        return workflow.approve_conclusion(tip, user)
-    if action == "reject_conclusion":
-        return workflow.reject_conclusion(tip, user, form.get("reason", ""))
-    if action == "supervise":
-        return workflow.supervise(tip, user, form.get("note", ""))
-    abort(404)
+def _original(user, value) -> Tip:
+    """The earlier tip named by its reference; one outside the user's reach is "not found"
+    (never confirm that it exists)."""
+    original = _tip_by_reference(value)
+    if original is None or not permissions.can_view_tip(user, original):
+        raise workflow.TransitionError(_("没有找到该案件编号的举报。"), "original")
+    return original
 
+
+# Each action: ONE workflow call with the form's values parsed.
+CALLS = {
+    TipAction.ACCEPT: lambda tip, user, form: workflow.accept(tip, user),
+    TipAction.ASSIGN: lambda tip, user, form: workflow.assign(
+        tip, user, _staff_user(form.get("assignee"))),
+    TipAction.REQUEST_INFO: lambda tip, user, form: workflow.request_info(
+        tip, user, form.get("question", "")),
+    TipAction.ADD_NOTE: lambda tip, user, form: workflow.add_note(
+        tip, user, form.get("text", "")),
+    TipAction.TRANSFER: lambda tip, user, form: workflow.transfer(
+        tip, user, _bureau_by_id(form.get("to_bureau")), form.get("reason", "")),
+    TipAction.RETURN_TO_TRIAGE: lambda tip, user, form: workflow.return_to_triage(
+        tip, user, form.get("reason", "")),
+    TipAction.EXTEND_DEADLINE: lambda tip, user, form: workflow.extend_deadline(
+        tip, user, form.get("reason", "")),
+    TipAction.MARK_DUPLICATE: lambda tip, user, form: workflow.mark_duplicate(
+        tip, user, _original(user, form.get("original"))),
+    TipAction.CONCLUDE: lambda tip, user, form: workflow.conclude(
+        tip, user, form.get("outcome", ""), form.get("public_reply", ""),
+        penalty=_penalty_by_number(form.get("penalty"))),
+    TipAction.APPROVE_CONCLUSION: lambda tip, user, form: workflow.approve_conclusion(tip, user),
+    TipAction.REJECT_CONCLUSION: lambda tip, user, form: workflow.reject_conclusion(
+        tip, user, form.get("reason", "")),
+    TipAction.SUPERVISE: lambda tip, user, form: workflow.supervise(
+        tip, user, form.get("note", "")),
+}
 
 DONE = {
-    "accept": _l("已受理。"), "assign": _l("已指定承办人。"), "request_info": _l("已请举报人补充材料。"),
-    "add_note": _l("已添加内部备注。"), "transfer": _l("已移送。"), "return_to_triage": _l("已退回省局分送。"),
-    "extend_deadline": _l("已延长核查期限。"), "mark_duplicate": _l("已标记为重复举报。"),
-    "conclude": _l("已提交办结意见。"), "approve_conclusion": _l("已批准办结。"),
-    "reject_conclusion": _l("已退回办结意见。"), "supervise": _l("已督办。"),
+    TipAction.ACCEPT: _l("已受理。"),
+    TipAction.ASSIGN: _l("已指定承办人。"),
+    TipAction.REQUEST_INFO: _l("已请举报人补充材料。"),
+    TipAction.ADD_NOTE: _l("已添加内部备注。"),
+    TipAction.TRANSFER: _l("已移送。"),
+    TipAction.RETURN_TO_TRIAGE: _l("已退回省局分送。"),
+    TipAction.EXTEND_DEADLINE: _l("已延长核查期限。"),
+    TipAction.MARK_DUPLICATE: _l("已标记为重复举报。"),
+    TipAction.CONCLUDE: _l("已提交办结意见。"),
+    TipAction.APPROVE_CONCLUSION: _l("已批准办结。"),
+    TipAction.REJECT_CONCLUSION: _l("已退回办结意见。"),
+    TipAction.SUPERVISE: _l("已督办。"),
 }
 
 
 @bp.post("/tips/<reference>/<action>")
 @staff_required
 def tip_action(reference, action):
-    if action not in workflow.STAFF_ACTIONS:
+    if action not in CALLS:
         abort(404)
+    action = TipAction(action)
     tip = _tip_or_404(reference)
     try:
-        _call(action, tip, request.form)
+        CALLS[action](tip, current_user._get_current_object(), request.form)
     except workflow.Forbidden:
         db.session.rollback()
         abort(403)
@@ -294,7 +210,8 @@ def tip_action(reference, action):
         return render_template("staff/tip.html", **_tip_context(
             tip, errors=errors, form=request.form.to_dict())), 422
     db.session.commit()
-    done = _("已办结。") if action == "conclude" and tip.status == "concluded" else DONE[action]
+    concluded = action == TipAction.CONCLUDE and tip.status == workflow.TipStatus.CONCLUDED
+    done = _("已办结。") if concluded else DONE[action]
     flash(str(done), "success")
     if not permissions.can_view_tip(current_user, tip):  # transferred out of reach
         return redirect(url_for("staff.queue"))

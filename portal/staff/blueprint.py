@@ -1,4 +1,5 @@
-"""Back-office pages (blueprint "staff"): thin views over services; no rules of their own."""
+"""The back office's blueprint ("staff") and the template context of its pages; the views
+themselves (thin, over services) live in queue, publish, dashboard and admin."""
 
 from flask import Blueprint
 from flask_login import current_user
