@@ -9,7 +9,8 @@ import pytest
 
 from intake.models import Tip
 from portal.extensions import db
-from tests.portal.staff_helpers import PASSWORD, PDF_BYTES, make_staff
+from tests.factories.intake import PDF
+from tests.factories.staff import PASSWORD, make_staff
 
 from .conftest import axe_violations
 
@@ -61,7 +62,7 @@ def test_tip_life_across_two_bureaus(app, live_server, browser, accounts, tmp_pa
     reporter.select_option("#place-district", "140121")
     reporter.fill("#description", "该工作室声称有内部快速授权渠道，收取费用后一直未提交申请。")
     evidence = tmp_path / "合同.pdf"
-    evidence.write_bytes(PDF_BYTES)
+    evidence.write_bytes(PDF)
     reporter.set_input_files("#evidence", str(evidence))
     reporter.check("#identity-named")
     reporter.fill("#reporter_name", "举报人乙")

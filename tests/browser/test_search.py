@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db
-from tests.search import factories as f
+from tests.factories import register as f
 
 from .conftest import axe_violations
 
@@ -13,11 +13,12 @@ from .conftest import axe_violations
 @pytest.fixture
 def data(app):
     with app.app_context():
-        a = f.agency("太原市晋阳专利代理事务所（普通合伙）", former=("太原晋阳知识产权代理有限公司",))
-        b = f.agency("上海浦江专利代理有限公司", division="310115")
-        f.penalty(a, facts="该机构专利代理师未落实签名责任制。", kinds="警告、罚款")
-        f.spot_check(b, result="未发现问题")
-        f.credit_grade(b, "A")
+        a = f.make_agency(name="太原市晋阳专利代理事务所（普通合伙）",
+                          former_names=["太原晋阳知识产权代理有限公司"])
+        b = f.make_agency(name="上海浦江专利代理有限公司", division_code="310115")
+        f.penalty_row(a, facts="该机构专利代理师未落实签名责任制。", kinds="警告、罚款")
+        f.spot_check_row(b, result="未发现问题")
+        f.credit_grade_row(b, "A")
         db.session.commit()
 
 

@@ -1,22 +1,13 @@
 import pytest
 
-from intake import services
-from portal.extensions import db
+from tests.factories.intake import make_tip
 
 
 @pytest.fixture
 def new_tip(app_ctx):
-    """Submit a tip through the service (anonymous operator, Taiyuan Xiaodian) and commit."""
+    """File an anonymous tip without files about an operator in 小店区 (140105); committed."""
 
-    def make(**overrides):
-        data = {
-            "category": "虚假宣传", "agency": None, "operator_name": "演示工作室",
-            "division_code": "140105", "online": False,
-            "description": "一段足够长的举报描述内容。", "anonymous": True,
-        }
-        data.update(overrides)
-        receipt = services.submit_tip(data)
-        db.session.commit()
-        return receipt.tip
+    def make(**fields):
+        return make_tip(division_code="140105", anonymous=True, with_file=False, **fields).tip
 
     return make

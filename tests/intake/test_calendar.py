@@ -4,7 +4,7 @@ import chinese_calendar
 import pytest
 
 from intake import calendar
-from intake.models import Holiday
+from intake.models import CalendarDay
 from portal.extensions import db
 
 D = dt.date
@@ -49,8 +49,8 @@ def test_fallback_year_is_weekends_only_without_rows(app_ctx):
 def test_fallback_year_with_holiday_rows(app_ctx):
     # An administrator enters 2027's Spring Festival: 02-06..02-14 off, Sat 02-20 worked.
     for day in range(6, 15):
-        db.session.add(Holiday(day=D(2027, 2, day), workday=False, name="春节"))
-    db.session.add(Holiday(day=D(2027, 2, 20), workday=True, name="春节调休"))
+        db.session.add(CalendarDay(day=D(2027, 2, day), workday=False, name="春节"))
+    db.session.add(CalendarDay(day=D(2027, 2, 20), workday=True, name="春节调休"))
     db.session.flush()
     assert not calendar.is_working_day(D(2027, 2, 8))  # a Monday inside the holiday
     assert calendar.is_working_day(D(2027, 2, 20))  # make-up Saturday
@@ -61,9 +61,22 @@ def test_fallback_year_with_holiday_rows(app_ctx):
 
 def test_holiday_rows_override_chinese_calendar(app_ctx):
     assert calendar.is_working_day(D(2026, 3, 3))
-    db.session.add(Holiday(day=D(2026, 3, 3), workday=False, name="地方性休假"))
-    db.session.add(Holiday(day=D(2026, 2, 21), workday=True, name="更正"))
+    db.session.add(CalendarDay(day=D(2026, 3, 3), workday=False, name="地方性休假"))
+    db.session.add(CalendarDay(day=D(2026, 2, 21), workday=True, name="更正"))
     db.session.flush()
     assert not calendar.is_working_day(D(2026, 3, 3))
     assert calendar.is_working_day(D(2026, 2, 21))
     assert calendar.add_working_days(D(2026, 3, 2), 1) == D(2026, 3, 4)
+
+
+def test_last_working_day_steps_back_over_holidays_and_weekends():
+    assert calendar.last_working_day(D(2026, 2, 24)) == D(2026, 2, 24)  # a working Tuesday
+    # Spring Festival 2026: 02-15..23 off; the make-up Saturday 02-14 is the last working day.
+    assert calendar.last_working_day(D(2026, 2, 23)) == D(2026, 2, 14)
+    assert calendar.last_working_day(D(2026, 3, 1)) == D(2026, 2, 28)  # Sunday -> Saturday
+
+
+def test_last_working_day_uses_the_administrators_days(app_ctx):
+    db.session.add(CalendarDay(day=D(2027, 2, 8), workday=False, name="春节"))
+    db.session.flush()
+    assert calendar.last_working_day(D(2027, 2, 8)) == D(2027, 2, 5)  # Monday off -> Friday

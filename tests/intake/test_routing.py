@@ -8,8 +8,7 @@ from intake import routing
 from intake.models import RoutingRuleChange
 from intake.routing import Facts, decide
 from portal.extensions import db
-
-from .factories import bureau, make_agency
+from tests.factories.register import bureau, make_agency
 
 TRIAGE = "140000"
 
@@ -122,7 +121,8 @@ def test_reasons_read_as_chinese_sentences():
     d = decide(Facts("其他", agency_name="甲所", agency_division_code="140105",
                      division_names={"140105": "山西省太原市小店区"}), BUREAUS, [],
                triage_code=TRIAGE)
-    assert d.reason == "被举报机构“甲所”的登记地在山西省太原市小店区（140105），按属地监管由小店区局办理。"
+    assert d.reason == ("被举报机构“甲所”的登记地在山西省太原市小店区（140105），"
+                        "按属地监管由小店区局办理。")
     d = decide(Facts("其他", division_code="440305"), BUREAUS, [], triage_code=TRIAGE)
     assert "不在本平台服务的地区" in d.reason and "跨地区移送" in d.reason
     d = decide(Facts("其他", division_code="140105"), BUREAUS, [R(9, "14", 2, note="专项整治")],

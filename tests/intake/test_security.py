@@ -4,8 +4,7 @@ import pytest
 
 from intake.models import Tip
 from portal.extensions import db
-
-from .factories import form_data
+from tests.factories.intake import form_data
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from intake import codes, services, workflow
 from intake.models import Attachment, Tip
 from portal.auth.models import StaffUser
 from portal.extensions import db
-
-from .factories import PDF, make_staff
+from tests.factories.intake import PDF
+from tests.factories.staff import make_staff
 
 CODE_RE = re.compile(r'id="tracking-code">([^<]+)<')
 
@@ -58,7 +58,8 @@ def test_wrong_unknown_and_malformed_codes_get_the_same_answer(app, client):
     code = file_tip(client)
     wrong = codes.new_code()
     answers = []
-    for attempt in (wrong, "ABCD", "", "' OR 1=1 --", code[:-1] + ("0" if code[-1] != "0" else "1")):
+    altered = code[:-1] + ("0" if code[-1] != "0" else "1")
+    for attempt in (wrong, "ABCD", "", "' OR 1=1 --", altered):
         response = track(client, attempt)
         html = response.get_data(as_text=True)
         answers.append((response.status_code,

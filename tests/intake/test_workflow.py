@@ -4,11 +4,11 @@ import chinese_calendar
 import pytest
 
 from intake import workflow
-from intake.models import Holiday, TipEvent
+from intake.models import CalendarDay, TipEvent
 from intake.workflow import Forbidden, TransitionError
 from portal.extensions import db
-
-from .factories import bureau, make_staff
+from tests.factories.register import bureau
+from tests.factories.staff import make_staff
 
 D = dt.date
 
@@ -168,6 +168,53 @@ def test_transfer_to_inactive_bureau_is_refused(new_tip, people):
     assert tip.bureau.code == "140105"
 
 
+def test_transfer_targets_are_the_province_and_other_provincial_bureaus(new_tip, people):
+    tip = new_tip()
+    codes = [b.code for b in workflow.transfer_targets(tip, people["staff"])]
+    assert "140105" not in codes  # where it is now
+    assert {"140000", "140100", "140106", "140200"} <= set(codes)
+    # Another province: only its provincial bureau (which distributes the tip there).
+    assert {"310000", "410000"} <= set(codes)
+    assert not {"310115", "310101", "410700"} & set(codes)
+    assert workflow.transfer_targets(tip, people["other"]) == []  # not theirs to move
+
+
+def test_transfer_to_a_bureau_of_another_province_is_refused(new_tip, people):
+    tip = new_tip()
+    before = (tip.bureau_id, tip.status, tip.accept_due, len(tip.events))
+    for code in ("310115", "410700"):
+        with pytest.raises(TransitionError) as info:
+            workflow.transfer(tip, people["staff"], bureau(code), "经营者实际在外省")
+        assert info.value.field == "to_bureau" and "省级" in info.value.message
+    assert (tip.bureau_id, tip.status, tip.accept_due, len(tip.events)) == before
+
+
+def test_cross_province_transfer_goes_to_the_provincial_bureau_and_is_recorded(new_tip, people):
+    from intake import queries
+
+    tip = new_tip()
+    workflow.accept(tip, people["staff"])
+    with pytest.raises(TransitionError):
+        workflow.transfer(tip, people["staff"], bureau("310000"), " ")  # reason required
+    event = workflow.transfer(tip, people["staff"], bureau("310000"), "经营者住所地在上海浦东")
+    assert tip.bureau.code == "310000" and tip.status == "received"
+    assert event.data == {"cross_province": True}
+    assert event.from_bureau.code == "140105" and event.to_bureau.code == "310000"
+    # The receiving province's administrator handles it like any tip ...
+    assert "accept" in workflow.allowed_actions(people["sh_admin"], tip)
+    # ... the sending province no longer sees the tip, but keeps the record.
+    assert workflow.allowed_actions(people["admin"], tip) == set()
+    shanxi = [bureau("140000"), bureau("140100"), bureau("140105")]
+    assert queries.transfers_out_of_province(shanxi) == [event]
+    assert queries.transfers_out_of_province([bureau("140105")]) == [event]
+    assert queries.transfers_out_of_province([bureau("140106")]) == []
+    assert queries.transfers_out_of_province([bureau("310000")]) == []
+    # A transfer within the province is not listed.
+    other = new_tip()
+    workflow.transfer(other, people["staff"], bureau("140106"), "发生地在迎泽区")
+    assert queries.transfers_out_of_province(shanxi) == [event]
+
+
 def test_return_to_triage_and_admin_reassigns(new_tip, people):
     tip = new_tip()
     event = workflow.return_to_triage(tip, people["staff"], "管辖有争议")
@@ -204,8 +251,8 @@ def test_deadline_uses_the_china_date(new_tip):
 
 def test_deadlines_in_a_fallback_year_use_holiday_rows(new_tip):
     for day in range(6, 15):
-        db.session.add(Holiday(day=D(2027, 2, day), workday=False, name="春节"))
-    db.session.add(Holiday(day=D(2027, 2, 20), workday=True, name="春节调休"))
+        db.session.add(CalendarDay(day=D(2027, 2, day), workday=False, name="春节"))
+    db.session.add(CalendarDay(day=D(2027, 2, 20), workday=True, name="春节调休"))
     db.session.commit()
     with workflow.at(dt.datetime(2027, 2, 5, 2, 0)):
         tip = new_tip()

@@ -54,8 +54,8 @@ def test_migrations_match_models(app):
 
 
 def test_reference_data_loaded(app):
+    from portal.register.divisions import bureau_for_division
     from portal.register.models import Bureau
-    from portal.register.reference import bureau_for_division
 
     with app.app_context():
         taiyuan = db.session.scalar(db.select(Bureau).where(Bureau.code == "140100"))
@@ -94,7 +94,7 @@ def test_language_switch_sets_english(client):
 
 
 def test_division_name_is_the_full_path(app):
-    from portal.register.reference import division_path_name
+    from portal.register.divisions import path_name as division_path_name
 
     with app.app_context():
         assert division_path_name("140105") == "山西省太原市小店区"

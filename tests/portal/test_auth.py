@@ -12,8 +12,8 @@ from portal.auth import services
 from portal.auth.models import RoleSetting, StaffUser
 from portal.extensions import db
 from portal.timeutil import utcnow
-
-from .staff_helpers import PASSWORD, bureau, login, make_staff
+from tests.factories.register import bureau
+from tests.factories.staff import PASSWORD, login, make_staff
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_wrong_password_is_generic_and_unknown_email_same(client, staff):
 
 
 def test_lockout_after_repeated_failures(client, app, staff):
-    for _ in range(app.config.get("LOGIN_MAX_FAILURES", 5)):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         login(client, "s@example.org", "wrong password here")
     resp = login(client, "s@example.org")  # right password, but locked
     assert resp.status_code == 422

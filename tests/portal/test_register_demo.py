@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.register.demo import build_demo
 from portal.register.models import Agency, ListEntry, Penalty, SiteMeta, SpotCheck
 from portal.site import DEMO_KEY
-from tests.portal.register_factories import make_agency
+from tests.factories.register import make_agency
 
 ANCHOR = dt.date(2026, 11, 21)
 
@@ -39,7 +39,7 @@ def test_demo_data_is_valid_and_flagged(app_ctx):
     counts = build_demo(agencies=300, anchor=ANCHOR)
     db.session.commit()
     assert counts["records"] >= 5 * counts["agencies"]
-    for code, name, division, bureau_code in db.session.execute(
+    for code, _name, division, _bureau_code in db.session.execute(
             db.select(Agency.uscc, Agency.name, Agency.division_code, Agency.bureau_id)):
         assert uscc.is_valid(code)
         assert code[2:8] == division

@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.register.importer import apply_import, plan_import, read_table
 from portal.register.models import Agency, CreditGrade, ListEntry, Penalty, SpotCheck
 from portal.register.services import ValidationError
-from tests.portal.register_factories import make_agency, make_uscc
+from tests.factories.register import make_agency, make_uscc
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "import-examples"
 AGENCY_HEADER = "统一社会信用代码,机构名称,执业许可证号,机构类型,行政区划代码,成立日期\n"

@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.register import services
 from portal.register.models import Agency, SiteMeta
 from portal.site import DEMO_KEY
-from tests.portal.register_factories import (
+from tests.factories.register import (
     days_ago,
     make_agency,
     make_grade,
@@ -16,6 +16,7 @@ from tests.portal.register_factories import (
     make_penalty,
     make_spot_check,
 )
+from tests.helpers import page
 
 
 def _text(resp) -> str:
@@ -63,19 +64,15 @@ def test_unknown_agency_is_404(client, register):
 
 
 def test_unpublished_record_says_why_without_content(client, register):
-    resp = client.get(f"/penalties/{register['withdrawn']}")
-    assert resp.status_code == 410
-    html = _text(resp)
+    html = str(page(client, f"/penalties/{register['withdrawn']}", status=410))
     assert "已停止公示" in html and "撤回" in html
     assert "秘密全文内容" not in html and "太原页面知识产权代理有限公司" not in html
-    resp = client.get(f"/penalties/{register['old']}")
-    assert resp.status_code == 410 and "公示期已于" in _text(resp)
+    assert "公示期已于" in page(client, f"/penalties/{register['old']}", status=410).get_text()
 
 
 def test_penalty_detail_shows_full_text(client, register):
-    resp = client.get(f"/penalties/{register['p2']}")
-    assert resp.status_code == 200
-    assert "罚款五万元" in _text(resp) and 'class="fulltext"' in _text(resp)
+    full_text = page(client, f"/penalties/{register['p2']}").select_one('[class="fulltext"]')
+    assert "罚款五万元" in full_text.get_text()
 
 
 def test_removed_list_entry_stays_visible(client, register):
@@ -106,12 +103,13 @@ def test_directory_pagination_and_fragment(client, app):
             make_agency(name=f"太原分页{i:02d}专利代理有限公司")
         db.session.commit()
         total = db.session.scalar(db.select(db.func.count()).select_from(Agency))
-    page1 = _text(client.get("/agencies/"))
-    assert f"共 {total} 条，第 1 / 3 页" in page1
-    assert page1.count('data-label="机构名称"') == 20
-    page3 = _text(client.get("/agencies/?page=3"))
-    assert page3.count('data-label="机构名称"') == total - 40
-    assert _text(client.get("/agencies/?page=99")).count('data-label="机构名称"') == total - 40
+    def names(url):
+        return page(client, url).select('[data-label="机构名称"]')
+
+    assert f"共 {total} 条，第 1 / 3 页" in page(client, "/agencies/").get_text()
+    assert len(names("/agencies/")) == 20
+    assert len(names("/agencies/?page=3")) == total - 40
+    assert len(names("/agencies/?page=99")) == total - 40
     frag = client.get("/agencies/?page=2", headers={"HX-Request": "true"})
     body = _text(frag)
     assert "<html" not in body and 'id="results"' in body

@@ -6,7 +6,7 @@ import io
 from portal.extensions import db
 from portal.register import queries, services
 from portal.register.models import Agency, Penalty
-from tests.portal.register_factories import days_ago, make_agency, make_grade, make_penalty
+from tests.factories.register import days_ago, make_agency, make_grade, make_penalty
 
 
 def _rows(client, name):

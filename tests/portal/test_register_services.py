@@ -5,9 +5,10 @@ import pytest
 
 from portal.extensions import db
 from portal.register import services
+from portal.register.cleaning import ValidationError
 from portal.register.models import Agency, Penalty
-from portal.register.services import ValidationError, add_months, publication_end_for
-from tests.portal.register_factories import (
+from portal.register.publication import add_months, publication_end_for
+from tests.factories.register import (
     days_ago,
     make_agency,
     make_list_entry,
@@ -36,7 +37,8 @@ def test_publication_window_rule(app_ctx, kinds, fine, months, expected):
 
 def test_small_fine_threshold_is_configurable(app_ctx):
     app_ctx.config["PENALTY_SMALL_FINE_YUAN"] = 50000
-    assert publication_end_for(["罚款"], Decimal(30000), None, D) == add_months(D, 3) - dt.timedelta(days=1)
+    end = publication_end_for(["罚款"], Decimal(30000), None, D)
+    assert end == add_months(D, 3) - dt.timedelta(days=1)
 
 
 def test_add_months_clamps_month_end():
@@ -128,7 +130,8 @@ def test_remove_list_entry_keeps_it_public(app_ctx):
     with pytest.raises(ValidationError) as exc:
         services.remove_list_entry(entry, reason="不知道", removed_on=days_ago(70), authority=None)
     assert {"removal_reason", "removed_on"} <= set(exc.value.errors)
-    services.remove_list_entry(entry, reason="已补报年度报告", removed_on=days_ago(10), authority=None)
+    services.remove_list_entry(entry, reason="已补报年度报告", removed_on=days_ago(10),
+                               authority=None)
     assert entry.removed_on == days_ago(10) and entry.removal_authority == entry.inclusion_authority
     assert entry.is_public() and not entry.is_active
 
@@ -172,7 +175,7 @@ def test_update_record_can_move_to_another_agency_by_uscc(app_ctx):
     p = make_penalty(a)
     services.update_record(p, {"party_uscc": b.uscc, "party_name": b.name})
     assert p.agency is b
-    from tests.portal.register_factories import make_spot_check
+    from tests.factories.register import make_spot_check
 
     check = make_spot_check(a)
     services.update_record(check, {"agency_uscc": b.uscc})

@@ -8,12 +8,14 @@ import io
 
 import pytest
 
-from intake.models import Holiday, RoutingRule, Tip
+from intake.models import CalendarDay, RoutingRule, Tip, TipEvent
 from portal.auth.models import StaffUser
 from portal.extensions import db
 from portal.register.models import SpotCheck
-
-from .staff_helpers import bureau, login, make_agency, make_staff, make_tip
+from tests.factories.intake import make_tip
+from tests.factories.register import bureau, make_agency
+from tests.factories.staff import login, make_staff
+from tests.helpers import page
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def setup(app):
                                  ("140200", "staff", "sb"), ("140200", "lead", "lb"),
                                  ("140000", "admin", "admin")):
             make_staff(code, role, email=f"{name}@example.org")
-        agency = make_agency(agents=40)
+        agency = make_agency(division_code="140121", agent_count=40)
         first = make_tip(agency=agency).tip.reference
         second = make_tip(agency=agency, category="无资质专利代理", with_file=False).tip.reference
         return {"first": first, "second": second, "uscc": agency.uscc}
@@ -92,7 +94,8 @@ def test_tip_actions_transfer_and_conclusion_with_approval(app, setup):
     assert resp.status_code == 422 and "不能进行此操作" in resp.get_data(as_text=True)
     resp = sa.post(f"/staff/tips/{ref}/transfer", data={"to_bureau": "", "reason": ""})
     assert resp.status_code == 422 and "理由" in resp.get_data(as_text=True)
-    assert sa.post(f"/staff/tips/{ref}/add_note", data={"text": "内部：先核对合同"}).status_code == 302
+    resp = sa.post(f"/staff/tips/{ref}/add_note", data={"text": "内部：先核对合同"})
+    assert resp.status_code == 302
     with app.app_context():
         datong = bureau("140200").id
     resp = sa.post(f"/staff/tips/{ref}/transfer",
@@ -103,7 +106,8 @@ def test_tip_actions_transfer_and_conclusion_with_approval(app, setup):
     assert sb.post(f"/staff/tips/{ref}/accept").status_code == 302
     # Staff propose; the lead approves.
     assert sb.post(f"/staff/tips/{ref}/conclude", data={
-        "outcome": "not_substantiated", "public_reply": "经核查，未发现违法行为。"}).status_code == 302
+        "outcome": "not_substantiated",
+        "public_reply": "经核查，未发现违法行为。"}).status_code == 302
     assert _tip(app, ref).status == "pending_approval"
     assert sb.post(f"/staff/tips/{ref}/approve_conclusion").status_code == 403
     assert lb.post(f"/staff/tips/{ref}/approve_conclusion").status_code == 302
@@ -114,17 +118,56 @@ def test_tip_actions_transfer_and_conclusion_with_approval(app, setup):
     assert la.get(f"/staff/tips/{ref}").status_code == 404
 
 
+def _event_count(app, ref) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count(TipEvent.id)).join(Tip)
+                                 .where(Tip.reference == ref))
+
+
+def test_transfer_to_another_province_only_to_its_provincial_bureau(app, setup):
+    ref = setup["first"]
+    sa = _client(app, "sa")
+    with app.app_context():
+        taiyuan, pudong, shanghai = (bureau(c).id for c in ("140100", "310115", "310000"))
+        make_staff("310000", "admin", email="sh@example.org")
+    page = sa.get(f"/staff/tips/{ref}").get_data(as_text=True)
+    assert f'<option value="{shanghai}">' in page  # the other province's provincial bureau
+    assert f'<option value="{pudong}">' not in page  # not offered ...
+    events = _event_count(app, ref)
+    resp = sa.post(f"/staff/tips/{ref}/transfer", data={"to_bureau": pudong, "reason": "伪造"})
+    # ... and a forged POST is refused the same way: nothing changes.
+    assert resp.status_code == 422
+    assert "跨省移送只能移送至对方省级市场监督管理部门" in resp.get_data(as_text=True)
+    assert _tip(app, ref).bureau_id == taiyuan and _event_count(app, ref) == events
+
+    resp = sa.post(f"/staff/tips/{ref}/transfer",
+                   data={"to_bureau": shanghai, "reason": "经营者住所地在上海市浦东新区"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/staff/")
+    assert _tip(app, ref).bureau_id == shanghai and _event_count(app, ref) == events + 1
+    # The receiving province's administrator sees it in their queue like any tip.
+    assert ref in _client(app, "sh").get("/staff/").get_data(as_text=True)
+    # The sending province's administrator no longer opens it, but sees the transfer.
+    admin = _client(app, "admin")
+    assert admin.get(f"/staff/tips/{ref}").status_code == 404
+    supervised = admin.get("/staff/supervised").get_data(as_text=True)
+    assert ref in supervised and "经营者住所地在上海市浦东新区" in supervised
+    assert "上海市知识产权局" in supervised
+    assert ref in sa.get("/staff/supervised").get_data(as_text=True)
+    assert ref not in _client(app, "sb").get("/staff/supervised").get_data(as_text=True)
+
+
 def test_lead_assigns_and_admin_supervises(app, setup):
     ref = setup["first"]
     la, admin = _client(app, "la"), _client(app, "admin")
     with app.app_context():
-        sa_id = db.session.scalar(db.select(StaffUser.id).where(StaffUser.email == "sa@example.org"))
-        sb_id = db.session.scalar(db.select(StaffUser.id).where(StaffUser.email == "sb@example.org"))
+        sa_id, sb_id = (db.session.scalar(db.select(StaffUser.id).where(StaffUser.email == e))
+                        for e in ("sa@example.org", "sb@example.org"))
     assert la.post(f"/staff/tips/{ref}/assign", data={"assignee": sb_id}).status_code == 422
     assert la.post(f"/staff/tips/{ref}/assign", data={"assignee": sa_id}).status_code == 302
     assert _tip(app, ref).assignee_id == sa_id
     assert admin.post(f"/staff/tips/{ref}/supervise", data={"note": ""}).status_code == 422
-    assert admin.post(f"/staff/tips/{ref}/supervise", data={"note": "请于本周内受理"}).status_code == 302
+    resp = admin.post(f"/staff/tips/{ref}/supervise", data={"note": "请于本周内受理"})
+    assert resp.status_code == 302
     assert ref in admin.get("/staff/supervised").get_data(as_text=True)
     assert ref in _client(app, "sa").get("/staff/supervised").get_data(as_text=True)
     assert ref not in _client(app, "sb").get("/staff/supervised").get_data(as_text=True)
@@ -154,12 +197,12 @@ def test_publish_spot_check_form_then_withdraw_shows_on_public_page(app, setup):
         "published_on": "2026-05-08"})
     assert resp.status_code == 302, resp.get_data(as_text=True)
     with app.app_context():
-        record = db.session.scalar(db.select(SpotCheck).where(SpotCheck.task_number == "TY-2026-07"))
+        record = db.session.scalar(
+            db.select(SpotCheck).where(SpotCheck.task_number == "TY-2026-07"))
         assert record.bureau.code == "140100" and record.created_by_id is not None
         record_id = record.id
-    public = app.test_client().get(f"/spot-checks/{record_id}")
-    if public.status_code != 404:  # the public page is engineer A's; check it when present
-        assert "发现问题经责令已改正" in public.get_data(as_text=True)
+    public = page(app.test_client(), f"/spot-checks/{record_id}")
+    assert "发现问题经责令已改正" in public.get_text()
     assert la.post(f"/staff/records/spot_check/{record_id}/withdraw",
                    data={"reason": ""}).status_code == 422
     assert la.post(f"/staff/records/spot_check/{record_id}/withdraw",
@@ -168,10 +211,8 @@ def test_publish_spot_check_form_then_withdraw_shows_on_public_page(app, setup):
         record = db.session.get(SpotCheck, record_id)
         assert record.status == "withdrawn" and not record.is_public()
         assert record.status_changed_by_id is not None
-    public = app.test_client().get(f"/spot-checks/{record_id}")
-    if public.status_code == 200:
-        assert "发现问题经责令已改正" not in public.get_data(as_text=True) or \
-            "撤回" in public.get_data(as_text=True)
+    public = str(page(app.test_client(), f"/spot-checks/{record_id}", status=410))  # withdrawn
+    assert "发现问题经责令已改正" not in public or "撤回" in public
 
 
 def test_edit_keeps_the_record_and_reports_errors_inline(app, setup):
@@ -180,7 +221,8 @@ def test_edit_keeps_the_record_and_reports_errors_inline(app, setup):
         "agency_uscc": setup["uscc"], "task_number": "TY-2026-08", "task_name": "抽查",
         "check_type": "专项检查", "completed_on": "2026-05-06", "result": "未发现问题"})
     with app.app_context():
-        record_id = db.session.scalar(db.select(SpotCheck.id).where(SpotCheck.task_number == "TY-2026-08"))
+        record_id = db.session.scalar(
+            db.select(SpotCheck.id).where(SpotCheck.task_number == "TY-2026-08"))
     form = la.get(f"/staff/records/spot_check/{record_id}").get_data(as_text=True)
     assert "TY-2026-08" in form
     data = {"agency_uscc": setup["uscc"], "task_number": "TY-2026-08", "task_name": "抽查（更正）",
@@ -259,7 +301,8 @@ def test_admin_manages_staff_routing_and_holidays(app, setup):
         uid = db.session.scalar(db.select(StaffUser.id).where(StaffUser.email == "new@example.org"))
     assert admin.post(f"/staff/admin/staff/{uid}/deactivate").status_code == 302
     assert newbie.get("/staff/").status_code == 302
-    assert admin.post("/staff/admin/roles", data={"role": "lead", "required": "1"}).status_code == 302
+    resp = admin.post("/staff/admin/roles", data={"role": "lead", "required": "1"})
+    assert resp.status_code == 302
     la = app.test_client()
     login(la, "la@example.org")
     assert la.get("/staff/").headers["Location"].endswith("/staff/account/totp")
@@ -284,7 +327,7 @@ def test_admin_manages_staff_routing_and_holidays(app, setup):
     with app.app_context():
         from intake.calendar import is_working_day
 
-        assert db.session.get(Holiday, dt.date(2027, 2, 8)).name == "春节"
+        assert db.session.get(CalendarDay, dt.date(2027, 2, 8)).name == "春节"
         assert not is_working_day(dt.date(2027, 2, 8))
     assert admin.post("/staff/admin/holidays/2027-02-08/delete").status_code == 302
 
@@ -301,7 +344,8 @@ def _csv(uscc, completed="2026-04-02"):
 def test_import_preview_then_confirm(app, setup):
     la = _client(app, "la")
     bad = la.post("/staff/import", data={"kind": "spot_check",
-                                         "file": (io.BytesIO(_csv(setup["uscc"], "不是日期")), "x.csv")},
+                                         "file": (io.BytesIO(_csv(setup["uscc"], "不是日期")),
+                                                  "x.csv")},
                   content_type="multipart/form-data")
     assert bad.status_code == 422
     body = bad.get_data(as_text=True)
@@ -318,7 +362,8 @@ def test_import_preview_then_confirm(app, setup):
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(SpotCheck.id))) == 0  # preview only
     # Another user's session cannot use the token.
-    assert _client(app, "lb").post("/staff/import/confirm", data={"token": token}).status_code == 302
+    other = _client(app, "lb").post("/staff/import/confirm", data={"token": token})
+    assert other.status_code == 302
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(SpotCheck.id))) == 0
     resp = la.post("/staff/import/confirm", data={"token": token})

@@ -1,5 +1,6 @@
 """Authorization as a matrix: every role x every staff route x own bureau / other bureau /
-province.  Built table-driven: each row is a route and the expected status per user."""
+province.  Built table-driven: each row is a route and the expected status per user; a staff
+route that no row covers fails ``test_every_staff_route_is_in_the_matrix``."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import re
 
 import pytest
 
+from intake import routing
 from portal.extensions import db
-
-from .staff_helpers import PASSWORD, login, make_agency, make_staff, make_tip
+from tests.factories.intake import make_tip
+from tests.factories.register import bureau, make_agency
+from tests.factories.staff import PASSWORD, login, make_staff
+from tests.helpers import expect_status, page
 
 USERS = {
     # name: (bureau code, role)
@@ -21,17 +25,21 @@ USERS = {
     "admin": ("140000", "admin"),
     "admin_sh": ("310000", "admin"),  # another province's administrator
 }
+EVERYONE = dict.fromkeys(USERS, 200)
+# The sign-in flow itself: under /staff, but open to visitors who are not signed in.
+SIGN_IN = {"auth.login", "auth.totp", "auth.logout"}
 
 
 @pytest.fixture
 def world(app):
-    """Bureau A (太原 140100) holds a tip with a file; a spot check published by A."""
+    """Bureau A (太原 140100) holds a tip with a file, a spot check it published, a routing
+    rule of the province and a colleague (not signed in) whom administrators manage."""
     with app.test_request_context():  # register services translate their labels
         for name, (code, role) in USERS.items():
             make_staff(code, role, email=f"{name}@example.org")
-        agency = make_agency()
-        receipt = make_tip(agency=agency)
-        tip = receipt.tip
+        colleague = make_staff("140100", "staff")
+        agency = make_agency(division_code="140121")
+        tip = make_tip(agency=agency).tip
         from portal.register import services
 
         record = services.publish_record("spot_check", {
@@ -39,28 +47,34 @@ def world(app):
             "check_type": "不定向抽查", "completed_on": "2026-03-02", "result": "未发现问题",
             "published_on": "2026-03-05",
         }, bureau=tip.bureau)
+        rule = routing.add_routing_rule(category=None, division_prefix="1401",
+                                        bureau=bureau("140100"))
         db.session.commit()
         assert tip.bureau.code == "140100"
-        return {"ref": tip.reference, "att": tip.attachments[0].id, "spot": record.id}
+        return {"ref": tip.reference, "att": tip.attachments[0].id, "spot": record.id,
+                "rule": rule.id, "colleague": colleague.id}
 
 
 def _routes(w):
     ref, att, spot = w["ref"], w["att"], w["spot"]
     ok_a = {"staff_a": 200, "lead_a": 200, "admin": 200}
+    lead_a = {"lead_a": 422, "admin": 422}
+    leads = {"lead_a": 422, "lead_b": 422, "admin": 422, "admin_sh": 422}
+    admins = {"admin": 422, "admin_sh": 422}
     # (label, method, url, data, expected per user; anything unlisted expects `default`)
     return [
         ("queue own=A", "GET", "/staff/?bureau=140100", None, ok_a, 403),
         ("queue B", "GET", "/staff/?bureau=140200",
          None, {"staff_b": 200, "lead_b": 200, "admin": 200}, 403),
         ("queue province", "GET", "/staff/?bureau=140000", None, {"admin": 200}, 403),
-        ("queue default", "GET", "/staff/", None, {u: 200 for u in USERS}, 403),
+        ("queue default", "GET", "/staff/", None, EVERYONE, 403),
         ("tip of A", "GET", f"/staff/tips/{ref}", None, ok_a, 404),
         ("attachment of A", "GET", f"/staff/tips/{ref}/files/{att}", None, ok_a, 404),
         ("note on A's tip", "POST", f"/staff/tips/{ref}/add_note", {"text": "备注"},
          {"staff_a": 302, "lead_a": 302, "admin": 302}, 404),
         ("supervise A's tip", "POST", f"/staff/tips/{ref}/supervise", {"note": "请加快"},
          {"admin": 302, "staff_a": 403, "lead_a": 403}, 404),
-        ("supervised list", "GET", "/staff/supervised", None, {u: 200 for u in USERS}, 403),
+        ("supervised list", "GET", "/staff/supervised", None, EVERYONE, 403),
         ("dashboard A", "GET", "/staff/dashboard?bureau=140100", None, ok_a, 403),
         ("dashboard province", "GET", "/staff/dashboard?bureau=140000", None, {"admin": 200}, 403),
         ("dashboard csv A", "GET", "/staff/dashboard/status.csv?bureau=140100", None, ok_a, 403),
@@ -68,25 +82,46 @@ def _routes(w):
          {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
         ("new spot check for A", "GET", "/staff/records/new/spot_check?bureau=140100", None,
          {"lead_a": 200, "admin": 200}, 403),
+        ("publish empty spot check for A", "POST", "/staff/records/new/spot_check?bureau=140100",
+         {}, lead_a, 403),
         ("new credit grade for A", "GET", "/staff/records/new/credit_grade?bureau=140100",
          None, {"admin": 200}, 403),
         ("new list entry province", "GET", "/staff/records/new/list_entry?bureau=140000",
          None, {"admin": 200}, 403),
         ("edit A's spot check", "GET", f"/staff/records/spot_check/{spot}", None,
          {"lead_a": 200, "admin": 200}, 403),
+        ("save A's spot check empty", "POST", f"/staff/records/spot_check/{spot}", {},
+         lead_a, 403),
         ("withdraw A's spot check", "POST", f"/staff/records/spot_check/{spot}/withdraw",
-         {"reason": ""}, {"lead_a": 422, "admin": 422}, 403),
+         {"reason": ""}, lead_a, 403),
         ("import", "GET", "/staff/import", None,
          {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
+        ("import without a file", "POST", "/staff/import", {}, leads, 403),
+        # No upload in the session: everyone is sent back to the upload page (which checks).
+        ("confirm an unknown import", "POST", "/staff/import/confirm", {"token": "x"},
+         dict.fromkeys(USERS, 302), 302),
         ("admin staff", "GET", "/staff/admin/staff", None, {"admin": 200, "admin_sh": 200}, 403),
+        ("admin add staff empty", "POST", "/staff/admin/staff", {}, admins, 403),
+        ("admin clear TOTP of A's staff", "POST",
+         f"/staff/admin/staff/{w['colleague']}/reset-totp", {}, {"admin": 302, "admin_sh": 404},
+         403),
         ("admin routing", "GET", "/staff/admin/routing", None,
          {"admin": 200, "admin_sh": 200}, 403),
+        ("admin add routing rule empty", "POST", "/staff/admin/routing", {}, admins, 403),
+        ("admin deactivate A's rule", "POST", f"/staff/admin/routing/{w['rule']}/deactivate",
+         {}, {"admin": 302, "admin_sh": 404}, 403),
         ("admin holidays", "GET", "/staff/admin/holidays", None,
          {"admin": 200, "admin_sh": 200}, 403),
-        ("admin add holiday", "POST", "/staff/admin/holidays", {"day": "bad"},
-         {"admin": 422, "admin_sh": 422}, 403),
-        ("admin TOTP role", "POST", "/staff/admin/roles", {"role": "nope"},
-         {"admin": 422, "admin_sh": 422}, 403),
+        ("admin add holiday", "POST", "/staff/admin/holidays", {"day": "bad"}, admins, 403),
+        ("admin delete no holiday", "POST", "/staff/admin/holidays/bad/delete", {},
+         {"admin": 404, "admin_sh": 404}, 403),
+        ("admin TOTP role", "POST", "/staff/admin/roles", {"role": "nope"}, admins, 403),
+        ("own password", "GET", "/staff/account/password", None, EVERYONE, 403),
+        ("change own password empty", "POST", "/staff/account/password", {},
+         dict.fromkeys(USERS, 422), 403),
+        ("own TOTP", "GET", "/staff/account/totp", None, EVERYONE, 403),
+        ("enrol own TOTP empty", "POST", "/staff/account/totp", {}, dict.fromkeys(USERS, 422),
+         403),
     ]
 
 
@@ -105,7 +140,42 @@ def test_authorization_matrix(app, world):
                 failures.append(f"{label} as {user}: {resp.status_code} (expected {want})")
             if user == "anonymous":
                 assert "/staff/login" in resp.headers.get("Location", "")
-    assert failures == []
+    assert failures == [], "\n".join(failures)
+
+
+def _sample_url(adapter, rule) -> str:
+    """The rule's URL with "1" for every variable part (valid for every converter)."""
+    return adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, "1"))
+
+
+def _staff_routes(app) -> set[tuple[str, str]]:
+    """(endpoint, method) of every staff route: everything under /staff but the sign-in
+    flow, and any other route that sends a visitor who is not signed in to the sign-in page."""
+    adapter = app.url_map.bind("localhost")
+    visitor = app.test_client()
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SIGN_IN or rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if rule.rule.startswith("/staff/"):
+                found.add((rule.endpoint, method))
+                continue
+            resp = visitor.open(_sample_url(adapter, rule), method=method)
+            if "/staff/login" in resp.headers.get("Location", ""):
+                found.add((rule.endpoint, method))
+    return found
+
+
+def test_every_staff_route_is_in_the_matrix(app, world):
+    adapter = app.url_map.bind("localhost")
+    listed = set()
+    for _label, method, url, *_ in _routes(world):
+        endpoint, _args = adapter.match(url.split("?")[0], method=method)
+        listed.add((endpoint, method))
+    missing = sorted(_staff_routes(app) - listed)
+    assert not missing, "staff routes missing from the authorization matrix: " + ", ".join(
+        f"{method} {endpoint}" for endpoint, method in missing)
 
 
 def test_denied_attachment_and_tip_reveal_nothing(app, world):
@@ -114,6 +184,7 @@ def test_denied_attachment_and_tip_reveal_nothing(app, world):
     missing = client.get("/staff/tips/JB-2099-999999")
     denied = client.get(f"/staff/tips/{world['ref']}")
     assert missing.status_code == denied.status_code == 404
+
     def strip_token(body):  # the CSRF token and the requested URL (language link) differ
         body = re.sub(rb'name="csrf-token" content="[^"]+"', b"", body)
         return re.sub(rb"JB-\d{4}-\d{6}", b"REF", body)
@@ -127,17 +198,17 @@ def test_reporter_identity_only_for_the_handling_bureau(app, world):
     own, admin = app.test_client(), app.test_client()
     login(own, "staff_a@example.org")
     login(admin, "admin@example.org")
-    assert "13800000000" in own.get(f"/staff/tips/{world['ref']}").get_data(as_text=True)
-    page = admin.get(f"/staff/tips/{world['ref']}").get_data(as_text=True)
-    assert "13800000000" not in page and "举报人甲" not in page
-    assert "仅承办部门工作人员可见" in page
+    assert "13800000000" in str(page(own, f"/staff/tips/{world['ref']}"))
+    html = str(page(admin, f"/staff/tips/{world['ref']}"))
+    assert "13800000000" not in html and "举报人甲" not in html
+    assert "仅承办部门工作人员可见" in html
 
 
 def test_attachment_is_a_download_never_inline(app, world):
     client = app.test_client()
     login(client, "staff_a@example.org")
-    resp = client.get(f"/staff/tips/{world['ref']}/files/{world['att']}")
-    assert resp.status_code == 200
+    resp = expect_status(client.get(f"/staff/tips/{world['ref']}/files/{world['att']}"), 200,
+                         "the handling bureau's download")
     assert resp.headers["Content-Disposition"].startswith("attachment")
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.mimetype == "application/octet-stream"
@@ -146,17 +217,18 @@ def test_attachment_is_a_download_never_inline(app, world):
     assert client.get(f"/staff/tips/JB-2099-000001/files/{world['att']}").status_code == 404
 
 
+def _csrf_token(doc) -> str:
+    return doc.select_one('input[name="csrf_token"]')["value"]
+
+
 def test_actions_need_csrf(app, world):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    login_page = client.get("/staff/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+    token = _csrf_token(page(client, "/staff/login"))
     client.post("/staff/login", data={"email": "staff_a@example.org", "password": PASSWORD,
-                                      "csrf_token": token.group(1)})
+                                      "csrf_token": token})
     resp = client.post(f"/staff/tips/{world['ref']}/accept")
     assert resp.status_code == 400
-    page = client.get(f"/staff/tips/{world['ref']}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = _csrf_token(page(client, f"/staff/tips/{world['ref']}"))
     resp = client.post(f"/staff/tips/{world['ref']}/accept", data={"csrf_token": token})
     assert resp.status_code == 302

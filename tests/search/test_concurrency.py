@@ -16,8 +16,7 @@ from search import get_engine, get_segmenter
 from search.cli import check, rebuild
 from search.engines.base import Filters, SearchRequest
 from search.text import ParsedQuery
-
-from . import factories as f
+from tests.factories import register as f
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -31,7 +30,7 @@ def count(q: str) -> int:
 @pytest.mark.slow
 def test_two_processes_publishing_lose_nothing(app, app_config):
     with app.app_context():
-        f.agency("并发测试专利代理有限公司")
+        f.make_agency(name="并发测试专利代理有限公司")
         db.session.commit()
     n = 15
     procs = [
@@ -56,9 +55,9 @@ def test_two_processes_publishing_lose_nothing(app, app_config):
 
 def test_rebuild_while_queries_run(app):
     with app.app_context(), app.test_request_context():
-        ag = f.agency("重建测试专利代理有限公司")
+        ag = f.make_agency(name="重建测试专利代理有限公司")
         for i in range(30):
-            f.penalty(ag, facts=f"重建期间查询测试第{i}件")
+            f.penalty_row(ag, facts=f"重建期间查询测试第{i}件")
         db.session.commit()
         assert count("重建期间查询测试") == 30
     errors: list[BaseException] = []
@@ -83,7 +82,7 @@ def test_rebuild_while_queries_run(app):
                 rebuild()
                 # publishing during and between rebuilds
                 ag = db.session.scalar(sa.select(f.Agency).where(f.Agency.name.like("重建%")))
-                f.penalty(ag, facts="重建之后发布的处罚")
+                f.penalty_row(ag, facts="重建之后发布的处罚")
                 db.session.commit()
     finally:
         stop.set()

@@ -15,10 +15,9 @@ from search import service
 from search.cli import check
 from search.engines.base import Filters, SearchRequest
 from search.text import ParsedQuery
+from tests.factories import register as f
 
-from . import factories as f
-
-TODAY = f.TODAY
+TODAY = dt.date(2026, 1, 15)
 
 
 @pytest.fixture(autouse=True)
@@ -53,24 +52,24 @@ def register(app):
 
 
 def _register():
-    jinyang = f.agency("太原市晋阳专利代理事务所（普通合伙）",
-                       former=("太原晋阳知识产权代理有限公司",))
-    jinyang_branch = f.agency("晋阳专利代理事务所太原分所", division="140106")
-    pujiang = f.agency("上海浦江专利代理有限公司", division="310115", kind="both")
-    f.penalty(jinyang, facts="经查，该机构专利代理师未落实签名责任制，且代理非正常专利申请12件。",
-              kinds="警告、罚款", violation_type="代理师未落实签名责任制",
-              decision_number="并市监处罚〔2025〕7号", decided_on=dt.date(2025, 5, 20))
-    f.penalty(pujiang, facts="该机构以不正当手段招揽业务，签名混乱，责任不清，未建立制度。",
-              kinds="通报批评", decided_on=dt.date(2024, 11, 2))
-    f.penalty(None, party_name="某无资质代理个人", facts="无资质专利代理，承接专利申请代理业务。",
-              kinds="罚款、没收违法所得", decided_on=dt.date(2025, 8, 8))
-    f.spot_check(jinyang, result="代理师未落实签名责任制", completed_on=dt.date(2025, 4, 1))
-    f.spot_check(pujiang, result="未发现问题", completed_on=dt.date(2025, 9, 1))
-    f.credit_grade(jinyang, "B")
-    f.credit_grade(pujiang, "A+")
-    f.credit_grade(jinyang_branch, "A")
-    f.list_entry(pujiang)
-    f.list_entry(jinyang, removed_on=dt.date(2025, 6, 1), included_on=dt.date(2024, 4, 1))
+    jinyang = f.make_agency(name="太原市晋阳专利代理事务所（普通合伙）", licence_no="14001",
+                            former_names=["太原晋阳知识产权代理有限公司"])
+    jinyang_branch = f.make_agency(name="晋阳专利代理事务所太原分所", division_code="140106")
+    pujiang = f.make_agency(name="上海浦江专利代理有限公司", division_code="310115", kind="both")
+    f.penalty_row(jinyang, facts="经查，该机构专利代理师未落实签名责任制，且代理非正常专利申请12件。",
+                  kinds="警告、罚款", violation_type="代理师未落实签名责任制",
+                  decision_number="并市监处罚〔2025〕7号", decided_on=dt.date(2025, 5, 20))
+    f.penalty_row(pujiang, facts="该机构以不正当手段招揽业务，签名混乱，责任不清，未建立制度。",
+                  kinds="通报批评", decided_on=dt.date(2024, 11, 2))
+    f.penalty_row(None, party_name="某无资质代理个人", facts="无资质专利代理，承接专利申请代理业务。",
+                  kinds="罚款、没收违法所得", decided_on=dt.date(2025, 8, 8))
+    f.spot_check_row(jinyang, result="代理师未落实签名责任制", completed_on=dt.date(2025, 4, 1))
+    f.spot_check_row(pujiang, result="未发现问题", completed_on=dt.date(2025, 9, 1))
+    f.credit_grade_row(jinyang, "B")
+    f.credit_grade_row(pujiang, "A+")
+    f.credit_grade_row(jinyang_branch, "A")
+    f.list_entry_row(pujiang)
+    f.list_entry_row(jinyang, removed_on=dt.date(2025, 6, 1), included_on=dt.date(2024, 4, 1))
     db.session.commit()
     return {"jinyang": jinyang, "branch": jinyang_branch, "pujiang": pujiang}
 
@@ -228,7 +227,7 @@ def test_sort_by_date_and_pagination(register, client):
     dates = [h.date for h in page.hits]
     assert dates == sorted(dates, reverse=True)
     for i in range(25):
-        f.spot_check(register["pujiang"], task_number=f"P-{i}", remarks=f"分页测试{i}")
+        f.spot_check_row(register["pujiang"], task_number=f"P-{i}", remarks=f"分页测试{i}")
     db.session.commit()
     p1 = service.run_search(service.parse_params(_args(q="分页测试")))
     p2 = service.run_search(service.parse_params(_args(q="分页测试", page="2")))
@@ -304,7 +303,7 @@ def test_suggest(register, client):
 
 def test_publish_edit_withdraw_and_rollback(register):
     ag = register["pujiang"]
-    p = f.penalty(ag, facts="新发布的处罚涉及虚构的测试词汇甲乙丙丁。")
+    p = f.penalty_row(ag, facts="新发布的处罚涉及虚构的测试词汇甲乙丙丁。")
     db.session.commit()
     assert keys_for("甲乙丙丁") == [f"penalty:{p.id}"]
     p.facts = "修改后的事实戊己庚辛。"
@@ -314,7 +313,7 @@ def test_publish_edit_withdraw_and_rollback(register):
     db.session.commit()
     assert keys_for("戊己庚辛") == []
     # a rolled-back publication never reaches the index
-    f.penalty(ag, facts="回滚的处罚壬癸子丑。")
+    f.penalty_row(ag, facts="回滚的处罚壬癸子丑。")
     db.session.flush()
     db.session.rollback()
     assert keys_for("壬癸子丑") == []
@@ -322,13 +321,13 @@ def test_publish_edit_withdraw_and_rollback(register):
 
 
 def test_savepoint_rollback_keeps_outer_changes(register):
-    p = f.penalty(register["pujiang"], facts="外层事务寅卯辰巳。")
+    p = f.penalty_row(register["pujiang"], facts="外层事务寅卯辰巳。")
     db.session.flush()
     with db.session.begin_nested():
-        f.penalty(register["pujiang"], facts="内层午未申酉。")
+        f.penalty_row(register["pujiang"], facts="内层午未申酉。")
         db.session.flush()
     nested = db.session.begin_nested()
-    f.penalty(register["pujiang"], facts="内层回滚戌亥。")
+    f.penalty_row(register["pujiang"], facts="内层回滚戌亥。")
     db.session.flush()
     nested.rollback()
     db.session.commit()
@@ -337,8 +336,8 @@ def test_savepoint_rollback_keeps_outer_changes(register):
 
 
 def test_window_expiry_needs_no_reindex(register, monkeypatch):
-    p = f.penalty(register["pujiang"], facts="公示期测试词语甲子乙丑。",
-                  publication_ends_on=dt.date(2026, 3, 31))
+    p = f.penalty_row(register["pujiang"], facts="公示期测试词语甲子乙丑。",
+                      publication_ends_on=dt.date(2026, 3, 31))
     db.session.commit()
     assert keys_for("甲子乙丑") == [f"penalty:{p.id}"]
     for day, visible in ((dt.date(2026, 3, 31), True), (dt.date(2026, 4, 1), False)):
@@ -404,7 +403,7 @@ def test_indexing_failure_never_fails_the_commit(register, monkeypatch, caplog):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(get_engine(), "write", boom)
-    p = f.penalty(register["pujiang"], facts="写索引失败也要提交成功。")
+    p = f.penalty_row(register["pujiang"], facts="写索引失败也要提交成功。")
     db.session.commit()
     assert db.session.get(Penalty, p.id) is not None
     assert "indexing" in caplog.text

@@ -7,7 +7,7 @@ from search.text import (
     bigrams,
     canonical_identifier,
     highlight,
-    normalise,
+    normalize,
     segmenter,
 )
 
@@ -18,8 +18,8 @@ def seg(request):
 
 
 def test_full_and_half_width_are_the_same():
-    assert normalise("（普通合伙）ＡＢＣ１２３") == normalise("(普通合伙)abc123") == "(普通合伙)abc123"
-    assert normalise("a\x00b\u200bc") == "a b c"
+    assert normalize("（普通合伙）ＡＢＣ１２３") == normalize("(普通合伙)abc123") == "(普通合伙)abc123"
+    assert normalize("a\x00b\u200bc") == "a b c"
 
 
 def test_canonical_identifier_ignores_bracket_kind_and_spaces():
@@ -38,19 +38,19 @@ def test_canonical_identifier_ignores_bracket_kind_and_spaces():
     ],
 )
 def test_domain_words_stay_whole(seg, text, word):
-    assert word in seg.query_words(normalise(text))
-    assert word in seg.words(normalise(text))
+    assert word in seg.query_words(normalize(text))
+    assert word in seg.words(normalize(text))
 
 
 def test_search_mode_emits_sub_words(seg):
-    words = seg.words(normalise("太原专利代理事务所"))
+    words = seg.words(normalize("太原专利代理事务所"))
     assert {"专利", "代理", "事务所"} <= set(words)
 
 
 def test_dictionary_words_are_indexed_wherever_they_occur(seg):
     # Queries match such words as words instead of phrases over bigrams: that is
     # only exact if indexing emits the word inside any other segmentation.
-    text = normalise("该机构的专利代理师未落实签名责任制，非专利代理业务；专利代理事务所")
+    text = normalize("该机构的专利代理师未落实签名责任制，非专利代理业务；专利代理事务所")
     emitted = set(seg.words(text))
     candidates = {text[i:j] for i in range(len(text)) for j in range(i + 2, len(text) + 1)}
     everywhere = {w for w in candidates if seg.indexed_everywhere(w)}
