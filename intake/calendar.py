@@ -4,7 +4,12 @@ The one place that says whether a date is a working day in mainland China:
 
 1. a ``CalendarDay`` row (table ``calendar_day``) an administrator maintains wins: it can
    declare a holiday (``workday=False``) or a make-up working day (``workday=True``),
-   for any year, and so also corrects chinese-calendar;
+   for any year, and so also corrects chinese-calendar.  A row names a province
+   (``province="140000"``: that province only; a provincial administrator keeps these
+   on the admin page) or none (``province=""``: every province; ``portal calendar``).
+   Where both exist for a day, the province's row wins there.  A tip's deadlines use
+   the calendar of its bureau's province (``province=`` on every function below; None
+   means the nationwide rows only);
 2. otherwise chinese-calendar, which knows the State Council's statutory holidays and
    make-up working days (调休) for the years it ships (2004–2026 in the installed version);
 3. otherwise (years chinese-calendar does not cover): Monday to Friday.
@@ -27,19 +32,37 @@ from portal.errors import PortalError
 ONE_DAY = dt.timedelta(days=1)
 
 
-def _overrides(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
-    """CalendarDay rows between ``first`` and ``last`` (inclusive) as {day: workday}."""
+NATIONWIDE = ""
+
+
+def province_key(province: str | None) -> str:
+    """The ``CalendarDay.province`` value for a division or bureau code (its province),
+    or NATIONWIDE for None/""."""
+    if not province:
+        return NATIONWIDE
+    from portal.register.divisions import province_of
+
+    return province_of(province)
+
+
+def _overrides(first: dt.date, last: dt.date,
+               province: str | None = None) -> dict[dt.date, bool]:
+    """CalendarDay rows between ``first`` and ``last`` (inclusive) as {day: workday}:
+    the nationwide rows, overridden by ``province``'s own rows."""
     if not has_app_context():
         return {}
     from portal.extensions import db
 
     from .models import CalendarDay
 
+    wanted = {NATIONWIDE, province_key(province)}
     rows = db.session.execute(
-        db.select(CalendarDay.day, CalendarDay.workday)
-        .where(CalendarDay.day >= first, CalendarDay.day <= last)
+        db.select(CalendarDay.day, CalendarDay.workday, CalendarDay.province)
+        .where(CalendarDay.day >= first, CalendarDay.day <= last,
+               CalendarDay.province.in_(wanted))
+        .order_by(CalendarDay.province)  # "" first: the province's rows overwrite it
     )
-    return {day: bool(workday) for day, workday in rows}
+    return {day: bool(workday) for day, workday, _province in rows}
 
 
 def _builtin_is_working_day(day: dt.date) -> bool:
@@ -68,17 +91,18 @@ def _as_date(value) -> dt.date:
     return value
 
 
-def is_working_day(d: dt.date) -> bool:
+def is_working_day(d: dt.date, province: str | None = None) -> bool:
     d = _as_date(d)
-    return _working(d, _overrides(d, d))
+    return _working(d, _overrides(d, d, province))
 
 
-def last_working_day(on: dt.date, *, search_days: int = 60) -> dt.date:
+def last_working_day(on: dt.date, *, search_days: int = 60,
+                     province: str | None = None) -> dt.date:
     """The latest working day on or before ``on`` (``on`` itself when none is found within
     ``search_days`` days, which no real calendar produces)."""
     on = _as_date(on)
     first = on - dt.timedelta(days=search_days - 1)
-    override = _overrides(first, on)
+    override = _overrides(first, on, province)
     day = on
     while day >= first:
         if _working(day, override):
@@ -87,7 +111,7 @@ def last_working_day(on: dt.date, *, search_days: int = 60) -> dt.date:
     return on
 
 
-def add_working_days(start: dt.date, n: int) -> dt.date:
+def add_working_days(start: dt.date, n: int, province: str | None = None) -> dt.date:
     """The ``n``-th working day after ``start`` (``n`` >= 0; 0 returns ``start``)."""
     start = _as_date(start)
     if n < 0:
@@ -96,19 +120,19 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
         return start
     # Holidays never stretch n working days beyond ~2n+30 calendar days.
     horizon = start + dt.timedelta(days=2 * n + 40)
-    override = _overrides(start, horizon)
+    override = _overrides(start, horizon, province)
     day, left = start, n
     while left:
         day += ONE_DAY
         if day > horizon:  # pathological calendars: fetch more
             horizon = day + dt.timedelta(days=2 * n + 40)
-            override.update(_overrides(day, horizon))
+            override.update(_overrides(day, horizon, province))
         if _working(day, override):
             left -= 1
     return day
 
 
-def working_days_between(a: dt.date, b: dt.date) -> int:
+def working_days_between(a: dt.date, b: dt.date, province: str | None = None) -> int:
     """Working days in ``(a, b]``; negative (``-count of (b, a]``) when ``b`` < ``a``."""
     a, b = _as_date(a), _as_date(b)
     if a == b:
@@ -116,7 +140,7 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
     sign = 1
     if b < a:
         a, b, sign = b, a, -1
-    override = _overrides(a, b)
+    override = _overrides(a, b, province)
     count = 0
     day = a
     while day < b:
@@ -135,8 +159,11 @@ class CalendarError(PortalError):
         super().__init__("; ".join(errors.values()), errors=errors)
 
 
-def set_calendar_day(day, workday: bool, name: str | None = None):
-    """Declare ``day`` a holiday (workday=False) or a make-up working day (True); flushes."""
+def set_calendar_day(day, workday: bool, name: str | None = None,
+                     province: str | None = None):
+    """Declare ``day`` a holiday (workday=False) or a make-up working day (True) for
+    ``province`` (a division/bureau code: its province) or, with None, nationwide;
+    flushes."""
     from flask_babel import gettext as _
 
     from portal.extensions import db
@@ -150,7 +177,8 @@ def set_calendar_day(day, workday: bool, name: str | None = None):
             raise CalendarError({"day": _("请输入有效日期（如 2027-02-08）。")}) from None
     if not isinstance(day, dt.date):
         raise CalendarError({"day": _("请输入有效日期（如 2027-02-08）。")})
-    row = db.session.get(CalendarDay, day) or CalendarDay(day=day)
+    key = province_key(province)
+    row = db.session.get(CalendarDay, (day, key)) or CalendarDay(day=day, province=key)
     row.workday = bool(workday)
     row.name = (name or "").strip()[:40] or None
     db.session.add(row)
@@ -158,14 +186,14 @@ def set_calendar_day(day, workday: bool, name: str | None = None):
     return row
 
 
-def remove_calendar_day(day: dt.date) -> None:
+def remove_calendar_day(day: dt.date, province: str | None = None) -> None:
     from flask_babel import gettext as _
 
     from portal.extensions import db
 
     from .models import CalendarDay
 
-    row = db.session.get(CalendarDay, day)
+    row = db.session.get(CalendarDay, (day, province_key(province)))
     if row is None:
         raise CalendarError({"day": _("该日期没有登记。")})
     db.session.delete(row)

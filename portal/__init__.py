@@ -7,19 +7,21 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from . import errors
-from .config import DEFAULT_SECRET_KEY, PROJECT_ROOT, from_environ
+from . import errors, security
+from .config import PROJECT_ROOT, from_environ
+from .security import InsecureConfigError
+
+__all__ = ["InsecureConfigError", "create_app"]
 
 
-class InsecureConfigError(errors.PortalError):
-    """Raised when the app would start in production with an unsafe configuration."""
-
-    status = 500
-
-
-def create_app(config: Mapping | type | None = None) -> Flask:
+def create_app(config: Mapping | type | None = None, *, from_cli: bool = False) -> Flask:
     """The portal: settings from the environment (``portal.config``), then ``config``
-    (a mapping, or a class whose upper-case attributes are settings) on top."""
+    (a mapping, or a class whose upper-case attributes are settings) on top.
+
+    ``from_cli`` is set by the ``portal`` command (management commands and the development
+    server): only there, and in the test suite, is the development secret key accepted,
+    and only there may production start while demo accounts exist (so that
+    ``portal demo --purge`` can remove them).  ``gunicorn wsgi:app`` refuses both."""
     settings = from_environ()
     if isinstance(config, type):
         settings.update({k: getattr(config, k) for k in dir(config) if k.isupper()})
@@ -37,8 +39,10 @@ def create_app(config: Mapping | type | None = None) -> Flask:
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["PORTAL_ENV"] == "production"
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    security.check_secret_key(app, dev_server=from_cli)
     _derive_paths(app)
-    _refuse_insecure_production(app)
+    security.trust_proxies(app)
+    security.warn_per_worker_limits(app)
 
     from . import extensions
 
@@ -76,13 +80,23 @@ def create_app(config: Mapping | type | None = None) -> Flask:
     search.init_app(app)
     intake.init_app(app)
 
+    from . import alerts, api, feeds
+
+    api.init_app(app)
+    feeds.init_app(app)
+    alerts.init_app(app)
+
     errors.init_app(app)
+    security.init_headers(app)
+    if not from_cli:
+        _refuse_demo_accounts_in_production(app)
     return app
 
 
 def _derive_paths(app: Flask) -> None:
     inst = app.instance_path
-    os.makedirs(inst, exist_ok=True)
+    security.private_umask()
+    security.make_private_dirs([inst])
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(inst, "portal.db")
     if not app.config.get("SEARCH_INDEX_DIR"):
@@ -91,14 +105,25 @@ def _derive_paths(app: Flask) -> None:
         )
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = os.path.join(inst, "uploads")
+    # Private: the database, the index (tip texts are not indexed, records are) and the
+    # evidence files: 0700 directories, a 0600 SQLite file.
+    security.make_private_dirs([app.config["SEARCH_INDEX_DIR"], app.config["UPLOAD_DIR"]])
+    db_file = security.sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
+    if db_file:
+        # A missing directory is created private; an existing one (maybe /tmp) is left alone.
+        os.makedirs(os.path.dirname(os.path.abspath(db_file)), mode=0o700, exist_ok=True)
+        security.make_private_file(db_file)
 
 
-def _refuse_insecure_production(app: Flask) -> None:
+def _refuse_demo_accounts_in_production(app: Flask) -> None:
+    """Production does not start while the published demo accounts can sign in."""
     if app.config["PORTAL_ENV"] != "production":
         return
-    key = app.config.get("SECRET_KEY") or ""
-    if key == DEFAULT_SECRET_KEY or len(key) < 32:
+    from .auth.demo import demo_accounts_present
+
+    with app.app_context():
+        present = demo_accounts_present()
+    if present:
         raise InsecureConfigError(
-            "PORTAL_ENV=production needs PORTAL_SECRET_KEY set to a random value of at "
-            "least 32 characters (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
-        )
+            "The database holds the demo staff accounts, whose passwords are published "
+            f"({', '.join(present)}).  Run `portal demo --purge` before starting in production.")

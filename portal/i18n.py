@@ -19,7 +19,8 @@ def select_locale() -> str:
 def remember_locale(response):
     wanted = request.args.get("lang")
     if wanted in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANG_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(LANG_COOKIE, wanted, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=bool(current_app.config["SESSION_COOKIE_SECURE"]))
     return response
 
 

@@ -22,6 +22,9 @@ def init_app(app):
             return None
         return user
 
+    from .sessions import enforce_lifetime
+
+    app.before_request(enforce_lifetime)
     app.register_blueprint(views.bp)
 
     from .cli import staff_cli

@@ -38,3 +38,46 @@ def build_demo_staff() -> list[tuple[str, str, str, str]]:
         created.append((email, role, code, password))
     db.session.flush()
     return created
+
+
+DEMO_EMAILS = tuple(row[0] for row in DEMO_STAFF)
+
+
+def demo_accounts_present() -> list[str]:
+    """E-mails of the demo accounts still able to sign in ([] before the tables exist)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .models import StaffUser
+
+    try:
+        return list(db.session.scalars(
+            db.select(StaffUser.email).where(StaffUser.email.in_(DEMO_EMAILS),
+                                             StaffUser.active.is_(True))))
+    except SQLAlchemyError:  # an empty database (before `portal db upgrade`)
+        db.session.rollback()
+        return []
+
+
+def purge_demo_staff() -> int:
+    """Remove the demo accounts; flushes.  An account still named in a tip's history
+    (a real tip handled with a demo account) cannot be deleted: it is deactivated, its
+    password made unusable and its e-mail released instead.  Returns accounts removed."""
+    from sqlalchemy.exc import IntegrityError
+
+    from .models import StaffUser
+
+    removed = 0
+    query = db.select(StaffUser).where(StaffUser.email.in_(DEMO_EMAILS))
+    for user in list(db.session.scalars(query)):
+        try:
+            with db.session.begin_nested():
+                db.session.delete(user)
+        except IntegrityError:
+            user = db.session.get(StaffUser, user.id)
+            services.deactivate_staff(user)
+            user.email = f"purged-demo-{user.id}@demo.invalid"
+            user.password_hash = "!"  # no argon2 hash: never verifies
+            user.totp_secret = None
+        removed += 1
+    db.session.flush()
+    return removed

@@ -22,6 +22,16 @@ class TotpForm(FlaskForm):
                        validators=[DataRequired(_l("请填写验证码。")), Length(max=10)])
 
 
+class TotpChangeForm(FlaskForm):
+    """Enrol or replace the second factor: password, the current code (when one is set)
+    and a code of the new secret."""
+
+    password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请填写当前密码。"))])
+    current_code = StringField(_l("原设备上的动态验证码"), validators=[Length(max=10)])
+    code = StringField(_l("新设备上的动态验证码（6 位数字）"),
+                       validators=[DataRequired(_l("请填写验证码。")), Length(max=10)])
+
+
 class PasswordChangeForm(FlaskForm):
     old_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请填写当前密码。"))])
     new_password = PasswordField(_l("新密码（至少 12 个字符）"),

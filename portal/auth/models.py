@@ -32,13 +32,12 @@ class StaffUser(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10))  # a Role value
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on password change / reset / deactivation: every existing session ends.
+    # The session generation: bumped on sign-out, password change / reset, TOTP change
+    # and deactivation; every session signed with an older value ends (auth.sessions).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last TOTP time step accepted: a code is good for one sign-in only.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -59,3 +58,16 @@ class RoleSetting(db.Model):
 
     role: Mapped[str] = mapped_column(String(10), primary_key=True)  # a Role value
     totp_required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted per key (portal.auth.services): one row per e-mail
+    ("account", whether or not such an account exists, so that the answers do not tell)
+    and one per e-mail and client address ("pair").  Rows go on success."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import hmac
 
 import pyotp
@@ -18,7 +19,7 @@ from ..i18n import gettext_anywhere as _
 from ..register.divisions import PROVINCE
 from ..register.models import Bureau
 from ..timeutil import utcnow
-from .models import Role, RoleSetting, StaffUser
+from .models import LoginThrottle, Role, RoleSetting, StaffUser
 
 PASSWORD_MIN_LENGTH = 12
 TOTP_ISSUER = "蓝天监管平台"
@@ -117,7 +118,6 @@ def create_staff(*, email: str, role: str, bureau: Bureau, password: str,
         password_hash=hash_password(password),
         active=True,
         session_version=1,
-        failed_logins=0,
     )
     db.session.add(user)
     db.session.flush()
@@ -132,11 +132,16 @@ def deactivate_staff(user: StaffUser, *, actor: StaffUser | None = None) -> None
     db.session.flush()
 
 
+def end_all_sessions(user: StaffUser) -> None:
+    """Sign-out: bump the session generation, so no copy of any of the user's session
+    cookies opens a page again (portal.auth.sessions)."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+
+
 def reactivate_staff(user: StaffUser, *, actor: StaffUser | None = None) -> None:
     user.active = True
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.flush()
+    clear_failures(user.email)
 
 
 def reset_password(user: StaffUser, new_password: str, *, actor: StaffUser | None = None) -> None:
@@ -144,8 +149,7 @@ def reset_password(user: StaffUser, new_password: str, *, actor: StaffUser | Non
     check_password_policy(new_password)
     user.password_hash = hash_password(new_password)
     user.session_version = (user.session_version or 1) + 1
-    user.failed_logins = 0
-    user.locked_until = None
+    clear_failures(user.email)
     db.session.flush()
 
 
@@ -165,6 +169,17 @@ def change_password(user: StaffUser, old_password: str, new_password: str) -> No
 
 
 # -- sign-in, throttling, lockout -------------------------------------------
+#
+# Two counters per e-mail address typed (an existing account or not: the answers are
+# the same either way, so they do not reveal which addresses have accounts):
+# - the *pair* counter (e-mail + client address) locks that address out of that e-mail
+#   for LOGIN_LOCK_MINUTES after LOGIN_MAX_FAILURES failures: an outsider only ever
+#   locks themselves out;
+# - the *account* counter (e-mail, any address) slows guessing down after
+#   LOGIN_MAX_FAILURES failures: each further attempt must wait 2**(n - max) seconds
+#   (at most LOGIN_SLOWDOWN_MAX_SECONDS) after the last failure.  A browser that signed
+#   in to the account before (the signed device cookie) is exempt, so the slow-down an
+#   outsider causes does not keep the account's owner out.
 
 def _max_failures() -> int:
     return int(current_app.config["LOGIN_MAX_FAILURES"])
@@ -174,46 +189,98 @@ def _lock_minutes() -> int:
     return int(current_app.config["LOGIN_LOCK_MINUTES"])
 
 
-def is_locked(user: StaffUser, now: dt.datetime | None = None) -> bool:
-    now = now or utcnow()
-    return user.locked_until is not None and user.locked_until > now
+def _throttle_key(kind: str, email: str, address: str = "") -> str:
+    text = f"{kind}\x00{(email or '').strip().lower()}\x00{address}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def register_failure(user: StaffUser, now: dt.datetime | None = None) -> bool:
-    """Count a failed password or code; lock the account at the limit.  True if now locked."""
+def _throttle_rows(email: str, address: str) -> tuple[LoginThrottle | None, LoginThrottle | None]:
+    return (db.session.get(LoginThrottle, _throttle_key("account", email)),
+            db.session.get(LoginThrottle, _throttle_key("pair", email, address)))
+
+
+def slowdown_seconds(failures: int) -> int:
+    """Seconds the account slow-down imposes after ``failures`` failures from anywhere."""
+    over = failures - _max_failures()
+    if over < 0:
+        return 0
+    return min(2 ** min(over, 20), int(current_app.config["LOGIN_SLOWDOWN_MAX_SECONDS"]))
+
+
+def check_throttle(email: str, address: str, *, trusted_device: bool = False,
+                   now: dt.datetime | None = None) -> None:
+    """Raise AccountError when this address is locked out of this e-mail, or when the
+    account slow-down says to wait (not for a trusted device)."""
     now = now or utcnow()
-    user.failed_logins = (user.failed_logins or 0) + 1
-    locked = user.failed_logins >= _max_failures()
+    account, pair = _throttle_rows(email, address)
+    if pair is not None and pair.locked_until is not None and pair.locked_until > now:
+        raise AccountError(_("尝试次数过多，请 %(n)d 分钟后再试。", n=_lock_minutes()))
+    if account is None or trusted_device:
+        return
+    wait_until = account.last_failure_at + dt.timedelta(seconds=slowdown_seconds(account.failures))
+    if wait_until > now:
+        seconds = max(1, int((wait_until - now).total_seconds() + 0.999))
+        raise AccountError(_("尝试过于频繁，请 %(n)d 秒后再试。", n=seconds))
+
+
+# Failures older than this (and expired locks) are forgotten: counters start again.
+FORGET_FAILURES_AFTER = dt.timedelta(days=1)
+
+
+def register_failure(email: str, address: str, now: dt.datetime | None = None) -> bool:
+    """Count a failed password or code for the e-mail and for the pair; True when the
+    pair is now locked.  Also drops stale counters, so the table stays small."""
+    now = now or utcnow()
+    db.session.execute(db.delete(LoginThrottle).where(
+        LoginThrottle.last_failure_at < now - FORGET_FAILURES_AFTER,
+        db.or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now)))
+    account, pair = _throttle_rows(email, address)
+    if account is None:
+        account = LoginThrottle(key=_throttle_key("account", email), failures=0)
+        db.session.add(account)
+    if pair is None:
+        pair = LoginThrottle(key=_throttle_key("pair", email, address), failures=0)
+        db.session.add(pair)
+    for row in (account, pair):
+        row.failures = (row.failures or 0) + 1
+        row.last_failure_at = now
+    locked = pair.failures >= _max_failures()
     if locked:
-        user.locked_until = now + dt.timedelta(minutes=_lock_minutes())
-        user.failed_logins = 0
+        pair.locked_until = now + dt.timedelta(minutes=_lock_minutes())
+        pair.failures = 0
     db.session.flush()
     return locked
 
 
-def authenticate(email: str, password: str) -> StaffUser:
-    """Check e-mail and password, counting failures; raise AccountError with a generic message.
+def clear_failures(email: str, address: str | None = None) -> None:
+    """A successful sign-in (or a password reset) clears the account counter and, with
+    ``address``, that pair's."""
+    keys = [_throttle_key("account", email)]
+    if address is not None:
+        keys.append(_throttle_key("pair", email, address))
+    db.session.execute(db.delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+    db.session.flush()
 
-    After ``LOGIN_MAX_FAILURES`` consecutive failures the account is locked for
-    ``LOGIN_LOCK_MINUTES`` minutes; while locked even the right password is refused.
+
+def authenticate(email: str, password: str, address: str, *,
+                 trusted_device: bool = False) -> StaffUser:
+    """Check e-mail and password, counting failures; raise AccountError.
+
+    Every wrong e-mail, wrong password and inactive account gets the same message;
+    throttling answers the same for existing and unknown e-mail addresses.
     """
     generic = _("电子邮箱或密码不正确。")
     user = find_staff(email)
-    now = utcnow()
-    if user is not None and is_locked(user, now):
-        verify_password(None, password)
-        raise AccountError(_("连续登录失败次数过多，账号已临时锁定，请 %(n)d 分钟后再试。",
-                             n=_lock_minutes()))
-    if not verify_password(user, password) or user is None:
-        if user is not None:
-            register_failure(user, now)
+    check_throttle(email, address, trusted_device=trusted_device)
+    if not verify_password(user, password) or user is None or not user.active:
+        register_failure(email, address)
         raise AccountError(generic)
-    if not user.active:
-        raise AccountError(generic)
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.flush()
     return user
+
+
+def totp_failure(user: StaffUser, address: str) -> bool:
+    """A wrong sign-in code counts like a wrong password; True when now locked out."""
+    return register_failure(user.email, address)
 
 
 def record_login(user: StaffUser) -> None:
@@ -260,6 +327,21 @@ def _matching_step(secret: str, code: str) -> int | None:
         if hmac.compare_digest(totp.at(moment), code):
             return totp.timecode(moment)
     return None
+
+
+def change_totp(user: StaffUser, *, password: str, secret: str, code: str,
+                current_code: str | None = None) -> None:
+    """Enrol (or replace) the user's TOTP secret from their own session: needs the
+    password and, when a secret is already set, a current code of that secret, so that
+    a borrowed or stolen session cannot move the second factor to another device.
+    Changing it ends the user's other sessions."""
+    if not verify_password(user, password):
+        raise AccountError(_("当前密码不正确。"), "password")
+    if user.totp_secret and not verify_totp(user, current_code or ""):
+        raise AccountError(_("原动态验证码不正确。"), "current_code")
+    enrol_totp(user, secret, code)
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
 
 
 def enrol_totp(user: StaffUser, secret: str, code: str) -> None:

@@ -186,14 +186,24 @@ def routing_deactivate(rule_id):
 
 
 # -- holidays ---------------------------------------------------------------------
+#
+# A provincial administrator keeps the days of their own province; the nationwide days
+# (province "") are shown read-only here and kept with `portal calendar`.
+
+def _admin_province() -> str:
+    return work_calendar.province_key(current_user.bureau.code)
+
 
 def _holiday_page(errors=None, form=None, status=200):
     this_year = today().year
     years = [(y, covered_by_chinese_calendar(y)) for y in range(this_year - 1, this_year + 3)]
+    province = _admin_province()
     days = list(db.session.scalars(db.select(CalendarDay).where(
-        CalendarDay.day >= dt.date(this_year - 1, 1, 1)).order_by(CalendarDay.day)))
+        CalendarDay.day >= dt.date(this_year - 1, 1, 1),
+        CalendarDay.province.in_([work_calendar.NATIONWIDE, province]),
+    ).order_by(CalendarDay.day, CalendarDay.province)))
     return render_template("staff/admin_holidays.html", years=years, days=days,
-                           errors=errors or {}, form=form or {}), status
+                           province=province, errors=errors or {}, form=form or {}), status
 
 
 @bp.get("/admin/holidays")
@@ -208,7 +218,8 @@ def holiday_add():
     try:
         work_calendar.set_calendar_day(request.form.get("day", ""),
                                         request.form.get("workday") == "1",
-                                        request.form.get("name"))
+                                        request.form.get("name"),
+                                        province=_admin_province())
     except work_calendar.CalendarError as exc:
         db.session.rollback()
         return _holiday_page(exc.errors, request.form, 422)
@@ -221,7 +232,8 @@ def holiday_add():
 @admin_required
 def holiday_delete(day):
     try:
-        work_calendar.remove_calendar_day(dt.date.fromisoformat(day))
+        work_calendar.remove_calendar_day(dt.date.fromisoformat(day),
+                                          province=_admin_province())
     except (ValueError, work_calendar.CalendarError):
         db.session.rollback()
         abort(404)

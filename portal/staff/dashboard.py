@@ -21,6 +21,7 @@ from ..auth.decorators import staff_required
 from ..extensions import db
 from ..register import divisions
 from ..register.models import Agency, Bureau, Division
+from ..security import neutralize_row
 from ..timeutil import to_china, today
 from .blueprint import bp
 from .common import bureau_or_404, bureaus_in_reach, province_bureaus
@@ -86,7 +87,7 @@ def compute(bureau_ids: list[int], area: Bureau, on: dt.date | None = None) -> d
     times = db.session.execute(
         db.select(Tip.created_at, Tip.accepted_at, Tip.concluded_at).where(in_scope)).all()
     overdue = db.session.scalar(db.select(func.count(Tip.id)).where(
-        in_scope, queries.overdue_clause(on)))
+        in_scope, queries.overdue_clause(on, province=area.code)))
     supervised = db.session.scalar(db.select(func.count(Tip.id)).where(
         in_scope, Tip.supervised.is_(True)))
     supervised_open = db.session.scalar(db.select(func.count(Tip.id)).where(
@@ -206,9 +207,9 @@ def dashboard_csv(table):
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow([str(c) for c in spec["columns"]])
+    writer.writerow(neutralize_row(str(c) for c in spec["columns"]))
     for row in spec["rows"]:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(neutralize_row("" if v is None else v for v in row))
     filename = f"dashboard-{bureau.code}-{table}.csv"
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

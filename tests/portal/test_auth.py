@@ -11,7 +11,6 @@ import pytest
 from portal.auth import services
 from portal.auth.models import RoleSetting, StaffUser
 from portal.extensions import db
-from portal.timeutil import utcnow
 from tests.factories.register import bureau
 from tests.factories.staff import PASSWORD, login, make_staff
 
@@ -64,30 +63,81 @@ def test_wrong_password_is_generic_and_unknown_email_same(client, staff):
     assert "电子邮箱或密码不正确" in unknown.get_data(as_text=True)
 
 
-def test_lockout_after_repeated_failures(client, app, staff):
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        login(client, "s@example.org", "wrong password here")
-    resp = login(client, "s@example.org")  # right password, but locked
-    assert resp.status_code == 422
-    assert "锁定" in resp.get_data(as_text=True)
-    assert client.get("/staff/").status_code == 302
+def _client_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _age_throttle(app, seconds):
+    """Move every failure ``seconds`` into the past (the slow-down and locks expire)."""
+    from portal.auth.models import LoginThrottle
+
     with app.app_context():
-        user = _user(staff)
-        assert user.locked_until > utcnow()
-        # The lock expires.
-        user.locked_until = utcnow() - dt.timedelta(seconds=1)
+        for row in db.session.scalars(db.select(LoginThrottle)):
+            row.last_failure_at -= dt.timedelta(seconds=seconds)
+            if row.locked_until is not None:
+                row.locked_until -= dt.timedelta(seconds=seconds)
         db.session.commit()
-    assert login(client, "s@example.org").status_code == 302
 
 
-def test_success_resets_the_failure_count(app, client, staff):
-    for _ in range(4):
+def test_lockout_is_per_address_and_expires(app, staff):
+    attacker = _client_at(app, "203.0.113.7")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        login(attacker, "s@example.org", "wrong password here")
+    resp = login(attacker, "s@example.org")  # right password, but this address is locked
+    assert resp.status_code == 422 and "尝试次数过多" in resp.get_data(as_text=True)
+    assert attacker.get("/staff/").status_code == 302
+    _age_throttle(app, 5)  # past the slow-down, still inside the lock
+    owner = _client_at(app, "198.51.100.2")  # the owner, elsewhere: not locked
+    assert login(owner, "s@example.org").status_code == 302
+    _age_throttle(app, app.config["LOGIN_LOCK_MINUTES"] * 60 + 1)
+    assert login(attacker, "s@example.org").status_code == 302  # the lock expired
+
+
+def test_unknown_email_is_throttled_exactly_like_a_real_one(app, staff):
+    real, unknown = _client_at(app, "203.0.113.7"), _client_at(app, "203.0.113.8")
+    answers = []
+    for client, email in ((real, "s@example.org"), (unknown, "nobody@example.org")):
+        for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+            resp = login(client, email, "wrong password here")
+        answers.append((resp.status_code, html_text(resp)))
+    assert answers[0] == answers[1]
+    assert "尝试次数过多" in answers[0][1] and "锁定" not in answers[0][1]
+
+
+def test_outsider_cannot_keep_the_owner_out(app, staff):
+    owner = _client_at(app, "198.51.100.2")
+    assert login(owner, "s@example.org").status_code == 302  # this browser is now known
+    owner.post("/staff/logout")
+    # Failures from many addresses: the account slows down for everyone else ...
+    for n in range(3 * app.config["LOGIN_MAX_FAILURES"]):
+        login(_client_at(app, f"203.0.113.{n}"), "s@example.org", "wrong password here")
+    stranger = _client_at(app, "192.0.2.1")
+    resp = login(stranger, "s@example.org")
+    assert resp.status_code == 422 and "秒后再试" in resp.get_data(as_text=True)
+    # ... but the owner's browser signs in at once.
+    assert login(owner, "s@example.org").status_code == 302
+    assert owner.get("/staff/").status_code == 200
+
+
+def test_success_clears_the_failures(app, staff):
+    from portal.auth.models import LoginThrottle
+
+    client = _client_at(app, "198.51.100.2")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
         login(client, "s@example.org", "wrong password here")
     with app.app_context():
-        assert _user(staff).failed_logins == 4
+        assert db.session.scalar(db.select(db.func.count()).select_from(LoginThrottle)) == 2
     assert login(client, "s@example.org").status_code == 302
     with app.app_context():
-        assert _user(staff).failed_logins == 0 and _user(staff).locked_until is None
+        assert db.session.scalar(db.select(db.func.count()).select_from(LoginThrottle)) == 0
+
+
+def html_text(resp):
+    from tests.helpers import html
+
+    return html(resp).select_one("main").get_text(" ", strip=True)
 
 
 @pytest.fixture
@@ -187,8 +237,12 @@ def test_totp_mandatory_for_role_sends_to_enrolment(app, client, staff):
     with client.session_transaction() as sess:
         secret = sess["totp_pending_secret"]
     assert secret in page and "otpauth://" in page
-    assert client.post("/staff/account/totp", data={"code": "123"}).status_code == 422
+    assert client.post("/staff/account/totp",
+                       data={"password": PASSWORD, "code": "123"}).status_code == 422
     resp = client.post("/staff/account/totp", data={"code": pyotp.TOTP(secret).now()})
+    assert resp.status_code == 422  # the password is required
+    resp = client.post("/staff/account/totp",
+                       data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
     assert resp.status_code == 302
     assert client.get("/staff/").status_code == 200
     with app.app_context():
@@ -247,3 +301,109 @@ def test_cli_refuses_bad_input(runner, app_ctx):
                                  "--email", "y@example.org"],
                            input="a sufficiently long pw\na sufficiently long pw\n")
     assert result.exit_code == 0, result.output
+
+
+# -- TOTP changes, sign-out, session lifetime --------------------------------------------
+
+def _enrolled(app, staff):
+    secret = pyotp.random_base32()
+    with app.app_context():
+        _user(staff).totp_secret = secret  # enrolled earlier; no step used yet
+        db.session.commit()
+    return secret
+
+
+def _signed_in_with_totp(app, secret, address="198.51.100.2"):
+    client = _client_at(app, address)
+    login(client, "s@example.org")
+    resp = client.post("/staff/login/totp", data={"code": pyotp.TOTP(secret).at(time.time() - 30)})
+    assert resp.status_code == 302
+    return client
+
+
+def test_replacing_totp_needs_password_and_current_code(app, staff):
+    old = _enrolled(app, staff)
+    client = _signed_in_with_totp(app, old)
+    client.get("/staff/account/totp")
+    with client.session_transaction() as sess:
+        new = sess["totp_pending_secret"]
+    new_code = pyotp.TOTP(new).now()
+    # A borrowed session without the password, or without a code of the old device: refused.
+    resp = client.post("/staff/account/totp", data={"password": "wrong password!!",
+                                                    "current_code": pyotp.TOTP(old).now(),
+                                                    "code": new_code})
+    assert resp.status_code == 422 and "当前密码不正确" in resp.get_data(as_text=True)
+    resp = client.post("/staff/account/totp", data={"password": PASSWORD, "current_code": "000000",
+                                                    "code": new_code})
+    assert resp.status_code == 422 and "原动态验证码不正确" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert _user(staff).totp_secret == old
+    resp = client.post("/staff/account/totp", data={"password": PASSWORD,
+                                                    "current_code": pyotp.TOTP(old).now(),
+                                                    "code": new_code})
+    assert resp.status_code == 302
+    assert client.get("/staff/").status_code == 200  # this session continues
+    with app.app_context():
+        assert _user(staff).totp_secret == new
+
+
+def test_sign_out_revokes_copies_of_the_session_cookie(app, staff):
+    client = _client_at(app, "198.51.100.2")
+    login(client, "s@example.org")
+    assert client.get("/staff/").status_code == 200
+    stolen = client.get_cookie("session").value
+    client.post("/staff/logout")
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/staff/").status_code == 302
+
+
+def _shift_session_clock(client, key, seconds):
+    with client.session_transaction() as sess:
+        sess[key] -= seconds
+
+
+def test_idle_timeout_and_absolute_lifetime(app, staff):
+    from portal.auth import sessions
+
+    client = _client_at(app, "198.51.100.2")
+    login(client, "s@example.org")
+    assert client.get("/staff/").status_code == 200
+    _shift_session_clock(client, sessions.SEEN_AT, app.config["STAFF_IDLE_MINUTES"] * 60 - 60)
+    assert client.get("/staff/").status_code == 200  # active within the idle limit
+    _shift_session_clock(client, sessions.SEEN_AT, app.config["STAFF_IDLE_MINUTES"] * 60 + 1)
+    resp = client.get("/staff/")
+    assert resp.status_code == 302 and "/staff/login" in resp.headers["Location"]
+
+    login(client, "s@example.org")
+    third = app.config["STAFF_SESSION_HOURS"] * 1200  # a third of the lifetime, in seconds
+    for _ in range(2):  # active all along (the idle clock is fresh) ...
+        _shift_session_clock(client, sessions.SIGNED_IN_AT, third)
+        assert client.get("/staff/").status_code == 200
+    _shift_session_clock(client, sessions.SIGNED_IN_AT, third + 10)
+    assert client.get("/staff/").status_code == 302  # ... but the lifetime is over
+
+
+def test_session_limits_are_configurable(app, staff):
+    from portal.auth import sessions
+
+    app.config.update(STAFF_IDLE_MINUTES=1, STAFF_SESSION_HOURS=1)
+    client = app.test_client()
+    login(client, "s@example.org")
+    _shift_session_clock(client, sessions.SEEN_AT, 61)
+    assert client.get("/staff/").status_code == 302
+    login(client, "s@example.org")
+    _shift_session_clock(client, sessions.SIGNED_IN_AT, 3601)
+    assert client.get("/staff/").status_code == 302
+
+
+def test_stale_failure_counters_are_forgotten(app, staff):
+    from portal.auth.models import LoginThrottle
+
+    client = _client_at(app, "203.0.113.7")
+    login(client, "s@example.org", "wrong password here")
+    _age_throttle(app, 2 * 24 * 3600)
+    login(client, "other@example.org", "wrong password here")  # any failure prunes
+    with app.app_context():
+        keys = db.session.scalars(db.select(LoginThrottle.key)).all()
+    assert len(keys) == 2  # only the new e-mail's two counters

@@ -1,0 +1,137 @@
+"""Every route of the portal with who may use it.  ``tests/security/test_routes.py`` fails
+when a route exists that is not listed here (or a listed one is gone), so a new route
+cannot ship without someone deciding its access class.
+
+Classes:
+- PUBLIC: anyone; a visitor who is not signed in gets the page (not the sign-in page).
+- SIGN_IN: the sign-in flow itself (under /staff, open to visitors).
+- STAFF: signed-in staff only; a visitor is sent to the sign-in page.  Which staff may
+  use which staff route (role, own bureau, other bureau, other province) is the matrix
+  in ``tests/portal/test_staff_access.py``, which fails on unlisted staff routes itself.
+- REPORTER: the reporter's own pages, opened by the tracking code kept in the session
+  (or the one-time receipt): open to visitors, never cached.
+- TOKEN: pages opened by a secret link sent by mail (alert subscriptions): open to
+  visitors, never cached.
+"""
+
+PUBLIC, SIGN_IN, STAFF, REPORTER, STATIC = "public", "sign-in", "staff", "reporter", "static"
+TOKEN = "token"
+
+ROUTES: dict[tuple[str, str], str] = {
+    ("static", "GET"): STATIC,
+    # the public register
+    ("register.home", "GET"): PUBLIC,
+    ("register.agencies", "GET"): PUBLIC,
+    ("register.agency", "GET"): PUBLIC,
+    ("register.bureaus", "GET"): PUBLIC,
+    ("register.credit_grades", "GET"): PUBLIC,
+    ("register.credit_grade", "GET"): PUBLIC,
+    ("register.open_data", "GET"): PUBLIC,
+    ("register.download", "GET"): PUBLIC,
+    ("register.list_entries", "GET"): PUBLIC,
+    ("register.list_entry", "GET"): PUBLIC,
+    ("register.penalties", "GET"): PUBLIC,
+    ("register.penalty", "GET"): PUBLIC,
+    ("register.spot_checks", "GET"): PUBLIC,
+    ("register.spot_check", "GET"): PUBLIC,
+    ("search.search", "GET"): PUBLIC,
+    ("search.suggest", "GET"): PUBLIC,
+    # the open-data API and feeds
+    ("api_docs.docs", "GET"): PUBLIC,
+    ("api.unknown", "GET"): PUBLIC,
+    ("api.agencies", "GET"): PUBLIC,
+    ("api.agencies_export", "GET"): PUBLIC,
+    ("api.agency", "GET"): PUBLIC,
+    ("api.bureaus", "GET"): PUBLIC,
+    ("api.credit_grade_list", "GET"): PUBLIC,
+    ("api.credit_grade_export", "GET"): PUBLIC,
+    ("api.credit_grade", "GET"): PUBLIC,
+    ("api.datasets", "GET"): PUBLIC,
+    ("api.division_list", "GET"): PUBLIC,
+    ("api.dump", "GET"): PUBLIC,
+    ("api.list_entry_list", "GET"): PUBLIC,
+    ("api.list_entry_export", "GET"): PUBLIC,
+    ("api.list_entry", "GET"): PUBLIC,
+    ("api.openapi", "GET"): PUBLIC,
+    ("api.penalty_list", "GET"): PUBLIC,
+    ("api.penalty_export", "GET"): PUBLIC,
+    ("api.penalty", "GET"): PUBLIC,
+    ("api.search", "GET"): PUBLIC,
+    ("api.search_export", "GET"): PUBLIC,
+    ("api.spot_check_list", "GET"): PUBLIC,
+    ("api.spot_check_export", "GET"): PUBLIC,
+    ("api.spot_check", "GET"): PUBLIC,
+    ("feeds.agency", "GET"): PUBLIC,
+    ("feeds.all_records", "GET"): PUBLIC,
+    ("feeds.credit_grade", "GET"): PUBLIC,
+    ("feeds.list_entry", "GET"): PUBLIC,
+    ("feeds.penalty", "GET"): PUBLIC,
+    ("feeds.spot_check", "GET"): PUBLIC,
+    # alert subscriptions: the form is public, the rest needs the mailed link
+    ("alerts.subscribe_form", "GET"): PUBLIC,
+    ("alerts.subscribe", "POST"): PUBLIC,
+    ("alerts.confirm", "GET"): TOKEN,
+    ("alerts.confirm", "POST"): TOKEN,
+    ("alerts.unsubscribe_page", "GET"): TOKEN,
+    ("alerts.unsubscribe", "POST"): TOKEN,
+    # tips: the form is public, the rest belongs to the reporter holding the code
+    ("intake.new_tip", "GET"): REPORTER,
+    ("intake.new_tip", "POST"): REPORTER,
+    ("intake.agency_options", "GET"): PUBLIC,
+    ("intake.place_fields", "GET"): PUBLIC,
+    ("intake.receipt", "GET"): REPORTER,
+    ("intake.track", "GET"): REPORTER,
+    ("intake.track", "POST"): REPORTER,
+    ("intake.leave", "POST"): REPORTER,
+    ("intake.reply", "POST"): REPORTER,
+    # sign-in
+    ("auth.login", "GET"): SIGN_IN,
+    ("auth.login", "POST"): SIGN_IN,
+    ("auth.totp", "GET"): SIGN_IN,
+    ("auth.totp", "POST"): SIGN_IN,
+    ("auth.logout", "POST"): SIGN_IN,
+    # staff
+    ("auth.password", "GET"): STAFF,
+    ("auth.password", "POST"): STAFF,
+    ("auth.totp_setup", "GET"): STAFF,
+    ("auth.totp_setup", "POST"): STAFF,
+    ("staff.queue", "GET"): STAFF,
+    ("staff.holidays", "GET"): STAFF,
+    ("staff.holiday_add", "POST"): STAFF,
+    ("staff.holiday_delete", "POST"): STAFF,
+    ("staff.role_totp", "POST"): STAFF,
+    ("staff.routing_rules", "GET"): STAFF,
+    ("staff.routing_add", "POST"): STAFF,
+    ("staff.routing_deactivate", "POST"): STAFF,
+    ("staff.staff_list", "GET"): STAFF,
+    ("staff.staff_create", "POST"): STAFF,
+    ("staff.staff_op", "POST"): STAFF,
+    ("staff.dashboard", "GET"): STAFF,
+    ("staff.dashboard_csv", "GET"): STAFF,
+    ("staff.import_upload", "GET"): STAFF,
+    ("staff.import_upload", "POST"): STAFF,
+    ("staff.import_confirm", "POST"): STAFF,
+    ("staff.records", "GET"): STAFF,
+    ("staff.record_edit", "GET"): STAFF,
+    ("staff.record_edit", "POST"): STAFF,
+    ("staff.record_status", "POST"): STAFF,
+    ("staff.record_new", "GET"): STAFF,
+    ("staff.record_new", "POST"): STAFF,
+    ("staff.supervised", "GET"): STAFF,
+    ("staff.tip", "GET"): STAFF,
+    ("staff.tip_action", "POST"): STAFF,
+    ("staff.attachment", "GET"): STAFF,
+}
+
+# Sample values for URL variables where "1" would not reach the view's own checks.
+SAMPLE_ARGS = {
+    "register.download": {"kind": "penalty"},
+    "static": {"filename": "css/site.css"},
+}
+
+# POST routes that accept requests without the CSRF token, and why.  Any other POST
+# without the token must get 400.
+CSRF_EXEMPT = {
+    ("alerts.unsubscribe", "POST"): "RFC 8058 one-click unsubscribe from the mail client; "
+                                    "the secret token in the URL is the credential",
+}
