@@ -10,7 +10,9 @@ request: the CLI importer and the demo builder).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -87,11 +89,16 @@ def parse_date(value: object) -> dt.date:
     raise ValueError(text)
 
 
+@functools.lru_cache(maxsize=100_000)
+def _validated_uscc(text: str) -> str:
+    return str(uscc_mod.validate(text))  # an import names the same USCC many times
+
+
 def normalize_uscc(value: object) -> str:
     """Upper-cased, compacted USCC; raises ValueError with a Chinese message."""
     text = (text_or_none(value) or "").upper().replace(" ", "").replace("-", "")
     try:
-        return str(uscc_mod.validate(text))
+        return _validated_uscc(text)
     except InvalidLength:
         raise ValueError(_("统一社会信用代码应为18位")) from None
     except InvalidChecksum:
@@ -134,6 +141,36 @@ def split_terms(value: object) -> list[str]:
     return [str(k).strip() for k in value]  # type: ignore[attr-defined]
 
 
+_OPENING = "[(（【〔［{｛〈《"
+_CLOSING = "])）】〕］}｝〉》"
+_BRACKETS = str.maketrans({**dict.fromkeys(_OPENING, "〔"), **dict.fromkeys(_CLOSING, "〕")})
+_ORDINAL = re.compile(r"第(\d+)号")
+
+
+def decision_key(value: object) -> str:
+    """The one spelling of a decision number, used as its key and in its URL.
+
+    Full-width letters and digits become half-width, spaces go, every kind of bracket
+    around the year becomes 〔〕, and "第9002号" becomes "9002号":
+    晋知罚字[2026]第9002号, 晋知罚字（２０２６）9002 号 → 晋知罚字〔2026〕9002号.
+    """
+    text = unicodedata.normalize("NFKC", text_or_none(value) or "")
+    text = "".join(text.split()).translate(_BRACKETS)
+    return _ORDINAL.sub(r"\1号", text)
+
+
+def same_name(a: object, b: object) -> bool:
+    """Two spellings of a name are the same (full/half width and spaces aside)."""
+    def norm(v: object) -> str:
+        return "".join(unicodedata.normalize("NFKC", str(v or "")).split())
+    return norm(a) == norm(b)
+
+
+def name_matches(given: object, agency: Agency) -> bool:
+    """``given`` is the agency's current or one of its former names."""
+    return any(same_name(given, n) for n in (agency.name, *(f.name for f in agency.former_names)))
+
+
 AgencyLookup = Callable[[str], Agency | None]
 
 
@@ -160,6 +197,7 @@ class Cleaner:
         self.lookup = lookup or find_agency
         self.out: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
+        self.warnings: dict[str, str] = {}  # accepted, but worth telling (a retired code)
 
     def raw(self, field: str) -> Any:
         return self.data.get(field)
@@ -282,7 +320,40 @@ class Cleaner:
             self.errors["agency_uscc"] = _("登记簿中没有统一社会信用代码为 %(uscc)s 的代理机构",
                                            uscc=code)
         self.out["agency"] = agency
+        if agency is not None:
+            self.check_name("agency_name", agency)
         return agency
+
+    def check_name(self, field: str, agency: Agency) -> None:
+        """The name given in ``field`` (if any) must be the agency's current or a former name."""
+        given = text_or_none(self.raw(field))
+        if given is not None and not name_matches(given, agency):
+            self.errors[field] = _("%(label)s“%(given)s”与统一社会信用代码 %(uscc)s 登记的机构"
+                                   "“%(name)s”不符（也不是其曾用名）", label=self.label(field),
+                                   given=given, uscc=agency.uscc, name=agency.name)
+
+    def record_status(self) -> None:
+        """The optional status columns of an import: 公示状态, 原因 and date."""
+        from .vocab import RECORD_STATUS_WORDING, RECORD_STATUSES
+
+        value = text_or_none(self.raw("status"))
+        if value is None:
+            return
+        key = label_or_key(value, RECORD_STATUS_WORDING) or label_or_key(value, RECORD_STATUSES)
+        if key is None:
+            allowed = "、".join(str(v) for v in RECORD_STATUS_WORDING.values())
+            self.errors["status"] = _("%(label)s“%(value)s”不是允许的值（可选：%(allowed)s）",
+                                      label=self.label("status"), value=value, allowed=allowed)
+            return
+        self.out["status"] = key
+        reason = self.text("status_reason", max_len=2000)
+        changed = self.date("status_changed_at")
+        if key != "published" and reason is None:
+            self.errors["status_reason"] = _("公示状态为“%(status)s”时必须填写%(label)s",
+                                             status=value, label=self.label("status_reason"))
+        if key == "published" and (reason or changed):
+            self.errors["status_reason"] = _("公示中的记录不应填写%(label)s",
+                                             label=self.label("status_reason"))
 
     def publication(self, *, default_date: dt.date | None) -> None:
         """The fields every record has: authority, publication date and end of the window."""
@@ -299,6 +370,7 @@ class Cleaner:
         end = self.date("publication_ends_on")
         if end and self.out.get("published_on") and end < self.out["published_on"]:
             self.errors["publication_ends_on"] = _("公示截止日期不能早于公示日期")
+        self.record_status()
 
     def result(self) -> dict[str, Any]:
         """The cleaned values, or ValidationError with every message."""

@@ -17,13 +17,21 @@ DATASET_KEYS = [dataset.key for dataset in DATASETS]
 @click.option("--agencies", default=1000, show_default=True, type=click.IntRange(1, 2_000_000),
               help="How many synthetic agencies to create.")
 @click.option("--seed", default=None, type=int, help="Random seed (default 20261121).")
+@click.option("--purge", is_flag=True,
+              help="Remove the demo data and the demo staff accounts instead (before production).")
 @with_appcontext
-def demo_command(agencies, seed):
+def demo_command(agencies, seed, purge):
     from flask import current_app
 
     from ..extensions import db
-    from .demo import DEFAULT_SEED, build_demo, has_real_agencies
+    from .demo import DEFAULT_SEED, build_demo, has_real_agencies, purge_demo
 
+    if purge:
+        counts = purge_demo()
+        db.session.commit()
+        click.echo(f"demo data removed: {counts['agencies']} agencies, "
+                   f"{counts['staff_accounts']} staff accounts")
+        return
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException(
             "生产环境（PORTAL_ENV=production）不允许加载演示数据和演示账号。")
@@ -65,17 +73,79 @@ def import_command(kind, file, dry_run, bureau_code):
         bureau = db.session.scalar(db.select(Bureau).where(Bureau.code == bureau_code))
         if bureau is None:
             raise click.ClickException(f"没有代码为 {bureau_code} 的监管部门")
-    plan = plan_import(kind, file, bureau=bureau)
+    progress = _progress_line()
+    plan = plan_import(kind, file, bureau=bureau, progress=progress)
+    click.echo("", err=True)
+    for note in plan.notes:
+        click.echo(f"说明：{note}")
     if not plan.ok:
         click.echo(f"文件未导入：发现 {len(plan.errors)} 处错误，未写入任何数据。", err=True)
         for err in plan.errors:
-            click.echo(f"  第 {err.row} 行 [{err.column}]：{err.message}", err=True)
+            click.echo(f"  {err}", err=True)
         sys.exit(1)
-    summary = f"新增 {len(plan.creates)}，更新 {len(plan.updates)}，未变化 {len(plan.unchanged)}"
+    for warning in plan.warnings:
+        click.echo(f"  注意：{warning}")
+    if plan.rows == 0:
+        click.echo("文件没有数据行（0 行），未导入任何数据。", err=True)
+        sys.exit(1)
     if dry_run:
         db.session.rollback()
-        click.echo(f"试运行（未写入）：{summary}")
+        click.echo(f"试运行（未写入）：{plan.summary()}")
         return
-    apply_import(plan, bureau=bureau)
+    apply_import(plan, bureau=bureau, progress=progress)
     db.session.commit()
-    click.echo(f"导入完成：{summary}")
+    click.echo("", err=True)
+    click.echo(f"导入完成：{plan.summary()}")
+
+
+_STAGES = {"check": "检查", "sort": "比对", "write": "写入"}
+
+
+def _progress_line():
+    """A progress line on stderr (rewritten in place on a terminal)."""
+    started = time.perf_counter()
+    tty = sys.stderr.isatty()
+
+    def report(stage: str, done: int, total: int) -> None:
+        if not tty and done != total:
+            return
+        line = (f"{_STAGES.get(stage, stage)} {done}/{total} 行"
+                f"（{100 * done // max(total, 1)}%，{time.perf_counter() - started:.1f} 秒）")
+        click.echo(("\r" + line) if tty else line, err=True, nl=not tty)
+
+    return report
+
+
+@click.command("divisions", help="Load a newer division table (CSV/XLSX: 行政区划代码, 单位名称) "
+                                 "and report added, renamed and retired codes.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--changes", "changes_file", type=click.Path(exists=True, dir_okay=False),
+              help="CSV code,name,successor_code,note: the successor of each retired code "
+                   "(default: portal/data/division_changes.csv).")
+@click.option("--dry-run", is_flag=True, help="Report; write nothing.")
+@with_appcontext
+def divisions_command(file, changes_file, dry_run):
+    from ..extensions import db
+    from .reference import update_divisions
+
+    try:
+        report = update_divisions(file, changes_file, apply=not dry_run)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not report.rows:
+        raise click.ClickException("区划表中没有任何区划代码，未做更改。")
+    click.echo(f"区划表：{report.rows} 个区划。新增 {len(report.added)}，更名 "
+               f"{len(report.renamed)}，撤销 {len(report.retired)}。")
+    for code, name in report.added:
+        click.echo(f"  新增  {code} {name}")
+    for code, old, new in report.renamed:
+        click.echo(f"  更名  {code} {old} → {new}")
+    for code, name, successor in report.retired:
+        target = successor or "（无继任区划：请在 --changes 文件中指明）"
+        click.echo(f"  撤销  {code} {name} → {target}")
+    if dry_run:
+        db.session.rollback()
+        click.echo("试运行：未写入。")
+        return
+    db.session.commit()
+    click.echo("已更新。")

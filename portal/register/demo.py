@@ -24,6 +24,7 @@ from ..extensions import db
 from ..timeutil import today as today_cn
 from ..timeutil import utcnow
 from . import divisions, vocab
+from .cleaning import decision_key
 from .models import (
     Agency,
     AgencyFormerName,
@@ -269,7 +270,8 @@ def _served_districts() -> dict[str, list[Division]]:
     for cities in REGIONS.values():
         for city in cities:
             out[city] = list(db.session.scalars(
-                select(Division).where(Division.parent_code == city).order_by(Division.code)))
+                select(Division).where(Division.parent_code == city, Division.retired.is_(False))
+                .order_by(Division.code)))
     return out
 
 
@@ -290,6 +292,21 @@ def clear_demo() -> None:
     db.session.execute(delete(AgencyFormerName).where(AgencyFormerName.agency_id.in_(demo_ids)))
     db.session.execute(delete(Agency).where(Agency.is_demo.is_(True)))
     db.session.flush()
+
+
+def purge_demo() -> dict[str, int]:
+    """Remove the demo data, the demo tips and the demo staff accounts, and the demo-site
+    banner: what a database built by `portal demo` needs before production.  Flushes."""
+    from ..auth.demo import purge_demo_staff
+    from ..site import DEMO_KEY
+
+    agencies = db.session.scalar(select(func.count()).select_from(Agency)
+                                 .where(Agency.is_demo.is_(True)))
+    clear_demo()
+    accounts = purge_demo_staff()
+    db.session.execute(delete(SiteMeta).where(SiteMeta.key == DEMO_KEY))
+    db.session.flush()
+    return {"agencies": agencies or 0, "staff_accounts": accounts}
 
 
 def _insert(model, rows: list[dict]) -> None:
@@ -668,7 +685,8 @@ class _DemoBuilder:
         published = min(decided + dt.timedelta(days=r.randint(1, 20)), self.anchor)
         row = self.record(authority, published)
         row.update(
-            decision_number=number, agency_id=party["id"], party_name=party["name"],
+            decision_number=number, decision_key=decision_key(number),
+            agency_id=party["id"], party_name=party["name"],
             party_uscc=party["uscc"], legal_rep=party["legal_rep"], violation_type=violation,
             facts=facts, legal_basis=f"{tpl['basis'].removeprefix('依据')}",
             penalty_kinds="、".join(k for k in vocab.PENALTY_KINDS if k in kinds),

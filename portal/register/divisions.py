@@ -140,6 +140,27 @@ def bureau_for_division(code: str | None, *, active_only: bool = True) -> Bureau
     return covering_bureau(code, {b.code: b for b in db.session.scalars(query)})
 
 
+def successor_of(code: str) -> str | None:
+    """The division in force for ``code``: itself if current, else its successor's (the
+    chain followed: 140203 → 140214), else None (unknown, or retired without successor)."""
+    from .models import Division
+
+    seen: set[str] = set()
+    current = db.session.get(Division, code)
+    while current is not None and current.retired and current.code not in seen:
+        seen.add(current.code)
+        current = db.session.get(Division, current.successor_code) \
+            if current.successor_code else None
+    return None if current is None or current.retired else current.code
+
+
+def is_retired(code: str) -> bool:
+    from .models import Division
+
+    found = db.session.get(Division, code)
+    return found is not None and found.retired
+
+
 def path_name(code: str | None) -> str:
     """The full name of a division, province first (e.g. 山西省太原市小店区); '' for None."""
     from .models import Division
@@ -182,6 +203,7 @@ def served_regions() -> list[tuple[str, str, int]]:
     areas = [b for b in bureaus if b.level != PROVINCE]
     conditions = [Division.code.in_(provinces)]
     conditions += [sql_within(Division.code, b.code, b.level) for b in areas]
-    rows = db.session.scalars(db.select(Division).where(db.or_(*conditions))
+    rows = db.session.scalars(db.select(Division).where(db.or_(*conditions),
+                                                        Division.retired.is_(False))
                               .order_by(Division.code))
     return [(d.code, d.name, DEPTH.get(d.level, 2)) for d in rows]

@@ -29,7 +29,15 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from . import divisions, vocab
-from .cleaning import AgencyLookup, Cleaner, ValidationError, _, split_terms, text_or_none
+from .cleaning import (
+    AgencyLookup,
+    Cleaner,
+    ValidationError,
+    _,
+    decision_key,
+    split_terms,
+    text_or_none,
+)
 from .models import Agency, Bureau, CreditGrade, Division, ListEntry, Penalty, SpotCheck
 from .publication import publication_end_for
 
@@ -131,6 +139,8 @@ class PublicUrl:
     field: str = "id"  # the record's attribute in the URL
     arg: str = "record_id"  # the URL argument's name
     converter: str = "int"
+    # The one spelling of a URL value: other spellings redirect to it (None: as given).
+    canonical: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -166,10 +176,16 @@ class Dataset:
         return self.count_key or self.key
 
     def clean(self, data: Mapping[str, Any], *, bureau: Any = None,
-              agency_lookup: AgencyLookup | None = None) -> dict[str, Any]:
-        """Validate one input row; cleaned values or ValidationError (messages per field)."""
+              agency_lookup: AgencyLookup | None = None,
+              warnings: dict[str, str] | None = None) -> dict[str, Any]:
+        """Validate one input row; cleaned values or ValidationError (messages per field).
+
+        ``warnings`` (if given) receives what was accepted but is worth saying (a
+        retired division code mapped to its successor)."""
         c = Cleaner(data, self.labels, bureau=bureau, lookup=agency_lookup)
         self.clean_fields(c)
+        if warnings is not None:
+            warnings.update(c.warnings)
         return c.result()
 
     def find_existing(self, values: Mapping[str, Any]) -> Any:
@@ -232,7 +248,22 @@ COMMON_LABELS: dict[str, Label] = {
     "authority": _l("公示机关"),
     "published_on": _l("公示日期"),
     "publication_ends_on": _l("公示截止期"),
+    "status": _l("公示状态"),
+    "status_reason": _l("撤回或信用修复原因"),
+    "status_changed_at": _l("撤回或信用修复日期"),
 }
+
+# Every kind's file may say that a record is withdrawn or repaired (the record's status).
+STATUS_COLUMNS = (
+    Column("status", "公示状态", ("status", "公示状态（公示中/已撤回/已信用修复）"), False,
+           "公示中 / 已撤回 / 已信用修复；留空为公示中（已有记录不变）",
+           labels=vocab.RECORD_STATUS_WORDING),
+    Column("status_reason", "撤回或信用修复原因",
+           ("status_reason", "撤回原因", "信用修复原因", "状态原因"), False,
+           "已撤回、已信用修复时必填，公开显示"),
+    Column("status_changed_at", "撤回或信用修复日期",
+           ("status_changed_at", "撤回日期", "信用修复日期", "状态日期"), False, "默认为导入日期"),
+)
 
 AGENCY_USCC = Column("agency_uscc", "统一社会信用代码", ("agency_uscc", "uscc", "信用代码"), True)
 
@@ -260,10 +291,7 @@ def _clean_agency(c: Cleaner) -> None:
     c.choice("kind", vocab.AGENCY_KINDS)
     c.out["status"] = c.choice("status", vocab.AGENCY_STATUSES, required=False) or "practising"
     c.text("address", max_len=300)
-    code = c.text("division_code", required=True)
-    if code is not None and (
-            not divisions.is_code(code) or db.session.get(Division, code) is None):
-        c.errors["division_code"] = _("行政区划代码“%(code)s”不存在", code=code)
+    code = _current_division(c, c.text("division_code", required=True))
     c.text("legal_rep", max_len=60)
     c.out["agent_count"] = c.integer("agent_count", maximum=100000) or 0
     c.date("established_on")
@@ -273,6 +301,29 @@ def _clean_agency(c: Cleaner) -> None:
         former = [n.strip() for n in re.split(r"[；;\n]", former) if n.strip()]
     c.out["former_names"] = list(former or [])
     c.out["bureau"] = _supervising_bureau(c, code)
+
+
+def _current_division(c: Cleaner, code: str | None) -> str | None:
+    """A division code in force: a retired code is mapped to its successor, with a warning."""
+    if code is None:
+        return None
+    division = db.session.get(Division, code) if divisions.is_code(code) else None
+    if division is None:
+        c.errors["division_code"] = _("行政区划代码“%(code)s”不存在", code=code)
+        return code
+    if not division.retired:
+        return code
+    successor = divisions.successor_of(code)
+    if successor is None:
+        c.errors["division_code"] = _(
+            "行政区划代码 %(code)s（%(name)s）已撤销，且没有继任区划，请填写现行代码",
+            code=code, name=division.name)
+        return code
+    c.out["division_code"] = successor
+    c.warnings["division_code"] = _(
+        "行政区划代码 %(code)s（%(name)s）已撤销，已按现行代码 %(new)s（%(new_name)s）登记",
+        code=code, name=division.name, new=successor, new_name=divisions.path_name(successor))
+    return successor
 
 
 def _supervising_bureau(c: Cleaner, division_code: str | None) -> Bureau | None:
@@ -369,6 +420,7 @@ SPOT_CHECK = RecordKind(
         Column("result", "检查结果", ("result", "抽查结果"), True),
         Column("remarks", "备注", ("remarks",)),
         _published_on("默认为检查完成日期"),
+        *STATUS_COLUMNS,
     ),
     natural_key=NaturalKey(("task_number", "agency"), "task_number", lambda v: _(
         "该机构在任务 %(n)s 中已有检查结果", n=v["task_number"])),
@@ -405,7 +457,8 @@ FINE, CONFISCATION, SUSPENSION = "罚款", "没收违法所得", "责令停止�
 
 
 def _clean_penalty(c: Cleaner) -> None:
-    c.text("decision_number", required=True, max_len=80)
+    number = c.text("decision_number", required=True, max_len=80)
+    c.out["decision_key"] = decision_key(number) if number else None
     _clean_party(c)
     c.choice("violation_type", vocab.VIOLATION_TYPES)
     c.text("facts", required=True)
@@ -431,6 +484,8 @@ def _clean_party(c: Cleaner) -> None:
             c.out["party_name"] = agency.name
         else:
             c.errors["party_name"] = _("%(label)s不能为空", label=c.label("party_name"))
+    elif agency is not None:
+        c.check_name("party_name", agency)
     if agency is not None and not party_uscc:
         c.out["party_uscc"] = agency.uscc
     if c.text("legal_rep", max_len=60) is None and agency is not None:
@@ -521,13 +576,14 @@ PENALTY = RecordKind(
         Column("publication_ends_on", "公示截止期", ("publication_ends_on", "公示截止日期"), False,
                "一般留空，按公示规定计算"),
         Column("full_text", "决定书全文", ("full_text", "全文")),
+        *STATUS_COLUMNS,
     ),
-    natural_key=NaturalKey(("decision_number",), "decision_number", lambda v: _(
+    natural_key=NaturalKey(("decision_key",), "decision_number", lambda v: _(
         "决定书文号 %(n)s 已经公示过", n=v["decision_number"])),
     download="penalty",
     clean_fields=_clean_penalty,
-    url=PublicUrl("penalties", "penalties", "penalty", field="decision_number",
-                  arg="decision_number", converter="path"),
+    url=PublicUrl("penalties", "penalties", "penalty", field="decision_key",
+                  arg="decision_number", converter="path", canonical=decision_key),
     detail_template="register/penalty.html",
     filters_template="register/_penalty_filters.html",
     rows_template="register/_penalty_rows.html",
@@ -603,6 +659,7 @@ CREDIT_GRADE = RecordKind(
         Column("evaluated_on", "评价日期", ("evaluated_on", "评定日期"), True),
         Column("authority", "评价机关", ("authority", "评定机关")),
         _published_on("默认为评价日期"),
+        *STATUS_COLUMNS,
     ),
     natural_key=NaturalKey(("agency", "period"), "period", lambda v: _(
         "该机构 %(p)s 期间已有信用评价", p=v["period"])),
@@ -705,6 +762,7 @@ LIST_ENTRY = RecordKind(
         Column("removal_authority", "作出决定机关（移出）",
                ("removal_authority", "移出决定机关", "作出决定机关(移出)")),
         _published_on("默认为列入日期"),
+        *STATUS_COLUMNS,
     ),
     natural_key=NaturalKey(("agency", "list_kind", "included_on"), "included_on",
                            lambda v: _("该机构在同一日期已列入该名录")),

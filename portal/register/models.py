@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -17,9 +18,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    event,
     or_,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import today as today_cn
@@ -35,6 +37,10 @@ class Division(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(10))  # province / city / district
     parent_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    # A retired code (abolished, merged or renumbered) is kept so that old records and
+    # addresses still resolve; ``successor_code`` is the division that took it over.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    successor_code: Mapped[str | None] = mapped_column(String(6))
 
 
 class Bureau(db.Model):
@@ -207,7 +213,9 @@ class Penalty(PublicRecord, db.Model):
     KIND = "penalty"
     DATE_FIELD = "decided_on"
 
-    decision_number: Mapped[str] = mapped_column(String(80), unique=True)
+    decision_number: Mapped[str] = mapped_column(String(80))  # as published
+    # The natural key: the number in one spelling (cleaning.decision_key).
+    decision_key: Mapped[str] = mapped_column(String(80), unique=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     party_name: Mapped[str] = mapped_column(String(200))
     party_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
@@ -271,6 +279,49 @@ class ListEntry(PublicRecord, db.Model):
     @property
     def is_active(self) -> bool:
         return self.removed_on is None
+
+
+class RegisterEvent(db.Model):
+    """One change to an agency or a record, appended and never changed (the history).
+
+    ``subject`` is "agency" or a record kind's key; ``changes`` maps each field to
+    [old, new] (as text); ``via`` says how: form, import, cli, system.
+    """
+
+    __tablename__ = "register_event"
+    __table_args__ = (Index("ix_register_event_subject", "subject", "subject_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(12))  # vocab.HISTORY_ACTIONS
+    changes: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    via: Mapped[str] = mapped_column(String(10), default="system")
+    source: Mapped[str | None] = mapped_column(String(200))  # the import file's name
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    actor = relationship("StaffUser")
+
+
+# Rows written with Core statements (bulk imports) bypass the ORM's flush events: their
+# keys ("<kind>:<id>") are collected in ``session.info[WRITTEN_ROWS]`` for the followers
+# that act after commit (the search index), which also drop them on rollback.
+WRITTEN_ROWS = "register_written_rows"
+
+
+def note_written(session, kind: str, ids) -> None:
+    session.info.setdefault(WRITTEN_ROWS, set()).update(f"{kind}:{i}" for i in ids)
+
+
+@event.listens_for(Session, "before_flush")
+def _history_is_append_only(session, _context, _instances) -> None:
+    """History entries are written once: changing or deleting one is a programming error."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, RegisterEvent) and (obj in session.deleted
+                                              or session.is_modified(obj)):
+            raise RuntimeError("register history is append-only")
 
 
 class SiteMeta(db.Model):

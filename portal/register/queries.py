@@ -25,7 +25,7 @@ from . import kinds, vocab
 from .cleaning import parse_date
 from .divisions import area_condition
 from .kinds import Dataset
-from .models import Agency, AgencyFormerName, Bureau, CreditGrade
+from .models import Agency, AgencyFormerName, Bureau, CreditGrade, RegisterEvent
 from .publication import add_months
 
 PER_PAGE = 20
@@ -420,3 +420,65 @@ def _export_agencies(dataset: Dataset) -> Iterator[list[str]]:
                 else:
                     out.append(_cell(value))
             yield out
+
+
+# -- history -----------------------------------------------------------------------
+
+# Agency fields whose changes the profile's 变更记录 shows (as GSXT does).
+AGENCY_CHANGE_FIELDS = ("name", "address", "legal_rep", "status")
+
+
+def history(subject: str, subject_id: int) -> list[RegisterEvent]:
+    """Every history entry of an agency ("agency") or a record (its kind), oldest first."""
+    return list(db.session.scalars(
+        select(RegisterEvent).where(RegisterEvent.subject == subject,
+                                    RegisterEvent.subject_id == subject_id)
+        .options(joinedload(RegisterEvent.actor)).order_by(RegisterEvent.id)))
+
+
+@dataclass
+class PublicChange:
+    on: dt.date
+    action: str  # created / edited / withdrawn / repaired / removed / merged
+    fields: list[str]  # labels of the fields that changed
+    reason: str | None
+
+
+def public_history(record) -> list[PublicChange]:
+    """What the public page of a record says about it: published on, corrected on (which
+    fields), withdrawn / repaired on (with the reason), removed on."""
+    kind = kinds.of(record)
+    out = [PublicChange(record.published_on, "created", [], None)]
+    for entry in history(kind.key, record.id):
+        if entry.action == "created":
+            continue
+        fields = [kind.label_of(f) for f in (entry.changes or {})
+                  if f in kind.labels and f not in ("status",)]
+        if entry.action == "edited" and not fields:
+            continue
+        out.append(PublicChange(entry.at.date(), entry.action, fields, entry.reason))
+    return out
+
+
+@dataclass
+class AgencyChange:
+    on: dt.date
+    field: str  # its label
+    old: str
+    new: str
+
+
+def agency_changes(agency: Agency) -> list[AgencyChange]:
+    """The agency's 变更记录: changes of name, address, legal representative and status,
+    newest first."""
+    labels = kinds.AGENCY.labels
+    statuses = {k: str(v) for k, v in vocab.AGENCY_STATUSES.items()}
+    out = []
+    for entry in history("agency", agency.id):
+        for f in AGENCY_CHANGE_FIELDS:
+            if entry.changes and f in entry.changes:
+                old, new = entry.changes[f]
+                if f == "status":
+                    old, new = statuses.get(old, old), statuses.get(new, new)
+                out.append(AgencyChange(entry.at.date(), str(labels[f]), old or "", new or ""))
+    return out[::-1]

@@ -10,9 +10,14 @@ public pages, search) never imports this module.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextvars import ContextVar
+from decimal import Decimal
 from typing import Any
+
+from flask import has_request_context
 
 from ..extensions import db
 from ..timeutil import today as today_cn
@@ -20,8 +25,66 @@ from ..timeutil import utcnow
 from . import kinds, vocab
 from .cleaning import AgencyLookup, ValidationError, _, parse_date
 from .kinds import AGENCY, RecordKind
-from .models import Agency, AgencyFormerName, ListEntry, Penalty
+from .models import Agency, AgencyFormerName, ListEntry, Penalty, RegisterEvent, note_written
 from .publication import NOT_REPAIRABLE_KINDS, repair_allowed_from
+
+# ---------------------------------------------------------------------------
+# History: every change appends a RegisterEvent (who, when, through what)
+# ---------------------------------------------------------------------------
+
+_CHANNEL: ContextVar[tuple[str, str | None] | None] = ContextVar("register_channel", default=None)
+
+
+@contextlib.contextmanager
+def changes_via(via: str, source: str | None = None) -> Iterator[None]:
+    """Record the changes made inside the block as made through ``via`` (import, form,
+    cli, system), with ``source`` (an import file's name)."""
+    token = _CHANNEL.set((via, source))
+    try:
+        yield
+    finally:
+        _CHANNEL.reset(token)
+
+
+def _channel() -> tuple[str, str | None]:
+    return _CHANNEL.get() or ("form" if has_request_context() else "cli", None)
+
+
+def _history_value(value: Any) -> Any:
+    if isinstance(value, Agency):
+        return value.uscc
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, (list, tuple)):
+        return "；".join(str(v) for v in value)
+    return value
+
+
+def record_event(subject: str, subject_id: int, action: str, *, actor: Any = None,
+                 changes: Mapping[str, tuple[Any, Any]] | None = None,
+                 reason: str | None = None) -> RegisterEvent:
+    """Append one entry to the history of an agency ("agency") or a record (its kind)."""
+    via, source = _channel()
+    event = RegisterEvent(
+        subject=subject, subject_id=subject_id, action=action, reason=reason,
+        actor_id=_actor_id(actor), via=via, source=source,
+        changes={f: [_history_value(old), _history_value(new)]
+                 for f, (old, new) in changes.items()} if changes else None)
+    db.session.add(event)
+    return event
+
+
+def _snapshot(obj: Any, fields: Collection[str]) -> dict[str, Any]:
+    return {f: _history_value(getattr(obj, f, None)) for f in fields}
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {f: (before[f], after[f]) for f in before if before[f] != after.get(f)}
+
 
 # ---------------------------------------------------------------------------
 # Agencies
@@ -52,6 +115,8 @@ def save_agency(values: Mapping[str, Any], *, actor: Any = None,
                 fields: Collection[str] | None = None) -> Agency:
     """Write cleaned agency values (from ``clean_agency``); ``fields`` limits what is updated."""
     agency = db.session.scalar(db.select(Agency).where(Agency.uscc == values["uscc"]))
+    tracked = (*AGENCY_FIELDS, "bureau_id")
+    before = _snapshot(agency, tracked) if agency is not None else None
     if values.get("licence_no"):
         clash = licence_holder(values["licence_no"], values["uscc"])
         if clash is not None:
@@ -73,6 +138,10 @@ def save_agency(values: Mapping[str, Any], *, actor: Any = None,
         if name != agency.name:
             _add_former_name(agency, name, None)
     db.session.flush()
+    if before is None:
+        record_event("agency", agency.id, "registered", actor=actor)
+    elif changed := _diff(before, _snapshot(agency, tracked)):
+        record_event("agency", agency.id, "changed", actor=actor, changes=changed)
     return agency
 
 
@@ -90,6 +159,18 @@ def _add_former_name(agency: Agency, name: str, until: dt.date | None) -> None:
 _BOOKKEEPING = frozenset({"id", "status", "status_reason", "status_changed_at", "created_at",
                           "updated_at", "bureau_id", "created_by_id", "updated_by_id",
                           "status_changed_by_id", "agency_id"})
+
+
+# Input fields that are not written as they are: the agency's USCC names the agency, the
+# window end follows the rule, the status changes only through withdraw / repair.
+_NOT_WRITTEN = frozenset({"agency_uscc", "publication_ends_on", "status", "status_reason",
+                          "status_changed_at"})
+
+
+def _tracked(record: Any) -> list[str]:
+    """The fields of a record whose changes its history shows."""
+    return [c.key for c in type(record).__table__.columns
+            if c.key not in _BOOKKEEPING and c.key != "decision_key"] + ["agency"]
 
 
 def clean_record(kind: str, data: Mapping[str, Any], *, bureau: Any = None,
@@ -113,7 +194,7 @@ def write_fields(record: Any, values: Mapping[str, Any],
     publication window: as given, else the kind's rule from the record's values."""
     kind = kinds.of(record)
     for field, value in values.items():
-        if field in ("agency_uscc", "publication_ends_on"):
+        if field in _NOT_WRITTEN:
             continue
         if fields is None or field in fields:
             setattr(record, field, value)
@@ -143,13 +224,57 @@ def publish_record(kind: str, data: Mapping[str, Any], *, actor: Any = None,
 def create_record(kind: str, values: Mapping[str, Any], *, actor: Any = None,
                   bureau: Any = None) -> Any:
     """Insert a record from cleaned values (``clean_record``); flushes."""
-    record = kinds.get(kind).model(status="published")
-    write_fields(record, values)
-    record.bureau = bureau
-    record.created_by_id = record.updated_by_id = _actor_id(actor)
-    db.session.add(record)
+    record_id = create_records(kind, [(values, bureau)], actor=actor)[0]
+    return db.session.get(kinds.get(kind).model, record_id)
+
+
+def create_records(kind: str, items: Collection[tuple[Mapping[str, Any], Any]], *,
+                   actor: Any = None) -> list[int]:
+    """Insert records from (cleaned values, bureau) pairs; returns their ids (in no
+    particular order: find a record by its natural key).
+
+    One multi-row INSERT for the records and one for their history entries (an import
+    of 50,000 rows cannot afford the unit of work's per-row bookkeeping)."""
+    record_kind = kinds.get(kind)
+    model = record_kind.model
+    keys = [c.key for c in model.__table__.columns if c.key != "id"]
+    now = utcnow()
+    blank = dict.fromkeys(keys)
+    blank.update(status="published", is_demo=False, created_at=now, updated_at=now,
+                 created_by_id=_actor_id(actor), updated_by_id=_actor_id(actor))
+    rows = []
+    for values, bureau in items:
+        row = dict(blank)
+        row.update((k, v) for k, v in values.items() if k in blank and k not in _NOT_WRITTEN)
+        agency = values.get("agency")
+        row["agency_id"] = agency.id if agency is not None else None
+        row["bureau_id"] = bureau.id if bureau is not None else None
+        row["publication_ends_on"] = record_kind.window_end(
+            dict(row, publication_ends_on=values.get("publication_ends_on")))
+        rows.append(row)
+    if not rows:
+        return []
     db.session.flush()
-    return record
+    ids = _insert_rows(model, rows)
+    with_defaults = [{"subject": kind, "subject_id": i, "action": "created", "changes": None,
+                      "reason": None, "actor_id": _actor_id(actor), "via": _channel()[0],
+                      "source": _channel()[1], "at": now} for i in ids]
+    db.session.connection().execute(RegisterEvent.__table__.insert(), with_defaults)
+    return ids
+
+
+def _insert_rows(model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT many rows; their new ids (batched INSERT ... RETURNING on SQLite and
+    PostgreSQL alike: SQLAlchemy's "insertmanyvalues").  Core inserts bypass the session's
+    unit of work, so the rows are noted as changed for whoever follows the register
+    (the search index, the cached public counts) exactly as an ORM flush would be."""
+    from .queries import forget_counts
+
+    forget_counts()
+    table = model.__table__
+    ids = list(db.session.connection().scalars(table.insert().returning(table.c.id), rows))
+    note_written(db.session, model.KIND, ids)
+    return ids
 
 
 def update_record(record: Any, data: Mapping[str, Any], *, actor: Any = None) -> Any:
@@ -163,45 +288,59 @@ def update_record(record: Any, data: Mapping[str, Any], *, actor: Any = None) ->
         current["publication_ends_on"] = None  # recomputed from the rule
     values = kind.clean(current, bureau=record.bureau)
     check_unique(kind, values, existing_id=record.id)
+    before = _snapshot(record, _tracked(record))
     write_fields(record, values)
     record.updated_by_id = _actor_id(actor)
     db.session.flush()
+    _record_edit(record, before, actor)
     return record
+
+
+def _record_edit(record: Any, before: Mapping[str, Any], actor: Any) -> None:
+    changed = _diff(before, _snapshot(record, _tracked(record)))
+    if changed:
+        record_event(kinds.of(record).key, record.id, "edited", actor=actor, changes=changed)
 
 
 def update_fields(record: Any, values: Mapping[str, Any], fields: Collection[str], *,
                   actor: Any = None) -> None:
     """Write only ``fields`` of cleaned ``values`` (a re-import of some columns); flushes."""
+    before = _snapshot(record, _tracked(record))
     write_fields(record, values, fields)
     record.updated_by_id = _actor_id(actor)
     db.session.flush()
+    _record_edit(record, before, actor)
 
 
 def _actor_id(actor: Any) -> int | None:
     return getattr(actor, "id", None)
 
 
-def _set_status(record: Any, status: str, reason: str, actor: Any) -> None:
+def _set_status(record: Any, status: str, reason: str, actor: Any,
+                at: dt.datetime | None = None) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("必须填写原因")})
     record.status = status
     record.status_reason = reason
-    record.status_changed_at = utcnow()
+    record.status_changed_at = at or utcnow()
     record.status_changed_by_id = _actor_id(actor)
     record.updated_by_id = _actor_id(actor)
+    record_event(kinds.of(record).key, record.id, status, actor=actor, reason=reason,
+                 changes={"status": ("published", status)})
 
 
-def withdraw_record(record: Any, reason: str, *, actor: Any = None) -> None:
+def withdraw_record(record: Any, reason: str, *, actor: Any = None,
+                    at: dt.datetime | None = None) -> None:
     """Stop publishing a record (e.g. a revoked decision); the row is kept."""
     if record.status == "withdrawn":
         raise ValidationError({"status": _("该记录已撤回")})
-    _set_status(record, "withdrawn", reason, actor)
+    _set_status(record, "withdrawn", reason, actor, at)
     db.session.flush()
 
 
 def repair_record(record: Any, reason: str, *, actor: Any = None,
-                  on: dt.date | None = None) -> None:
+                  on: dt.date | None = None, at: dt.datetime | None = None) -> None:
     """Credit repair (信用修复): hide a penalty early, after 6 months of publication."""
     on = on or today_cn()
     if not isinstance(record, Penalty):
@@ -214,7 +353,7 @@ def repair_record(record: Any, reason: str, *, actor: Any = None,
     if on < allowed:
         raise ValidationError({"status": _("公示满6个月后才能信用修复（%(d)s 起）",
                                            d=allowed.isoformat())})
-    _set_status(record, "repaired", reason, actor)
+    _set_status(record, "repaired", reason, actor, at)
     db.session.flush()
 
 
@@ -239,5 +378,7 @@ def remove_list_entry(entry: ListEntry, *, reason: str, removed_on: Any, authori
     entry.removed_on = removed_on
     entry.removal_authority = (authority or "").strip() or entry.inclusion_authority
     entry.updated_by_id = _actor_id(actor)
+    record_event("list_entry", entry.id, "removed", actor=actor, reason=reason,
+                 changes={"removed_on": (None, removed_on.isoformat())})
     db.session.flush()
     return entry

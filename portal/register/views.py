@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    redirect,
     render_template,
     request,
     stream_with_context,
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..htmx import is_partial
+from ..security import neutralize_row
 from ..timeutil import today as today_cn
 from . import kinds, queries
 from .divisions import served_regions
@@ -52,6 +54,7 @@ def agency(uscc):
         abort(404)
     records = queries.agency_records(found)
     return render_template("register/agency.html", agency=found, records=records,
+                           changes=queries.agency_changes(found),
                            grade=records["credit_grade"][0] if records["credit_grade"] else None,
                            summary=queries.agency_summary(found, records))
 
@@ -66,15 +69,20 @@ def _record_list(kind: RecordKind):
 
 def _record_detail(kind: RecordKind, value):
     model = kind.model
+    if kind.url.canonical is not None and kind.url.canonical(value) != value:
+        # another spelling of the same number (an old URL): one URL per record
+        return redirect(url_for(request.endpoint, **{kind.url.arg: kind.url.canonical(value)}),
+                        301)
     record = db.session.scalar(select(model).where(getattr(model, kind.url.field) == value))
     if record is None:
         abort(404)
     reason = record.unpublished_reason()
+    changes = queries.public_history(record)
     if reason is not None:
         code = 404 if reason == "scheduled" else 410
         return render_template("register/unpublished.html", kind=kind, record=record,
-                               reason=reason), code
-    return render_template(kind.detail_template, kind=kind, record=record)
+                               reason=reason, changes=changes), code
+    return render_template(kind.detail_template, kind=kind, record=record, changes=changes)
 
 
 def _add_record_pages(kind: RecordKind) -> None:
@@ -99,8 +107,10 @@ def bureaus():
 
 @bp.get("/data/")
 def open_data():
+    from ..api.datafiles import data_files
+
     return render_template("register/open_data.html", counts=queries.home_counts(),
-                           datasets=kinds.DATASETS)
+                           datasets=kinds.DATASETS, files=data_files())
 
 
 @bp.get("/data/<kind>.csv")
@@ -115,7 +125,7 @@ def download(kind):
         buf.write("\ufeff")
         writer.writerow([c.header for c in dataset.columns])
         for n, row in enumerate(queries.export_rows(dataset.key), 1):
-            writer.writerow(row)
+            writer.writerow(neutralize_row(row))
             if n % 1000 == 0:
                 yield buf.getvalue()
                 buf.seek(0)

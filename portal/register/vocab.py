@@ -28,6 +28,25 @@ RECORD_STATUSES = {
     "repaired": _l("已信用修复"),
 }
 
+# The wording of the import / download column 公示状态.
+RECORD_STATUS_WORDING = {
+    "published": _l("公示中"),
+    "withdrawn": _l("已撤回"),
+    "repaired": _l("已信用修复"),
+}
+
+# What a history entry (RegisterEvent.action) records.
+HISTORY_ACTIONS = {
+    "created": _l("公示"),
+    "edited": _l("更正"),
+    "withdrawn": _l("撤回"),
+    "repaired": _l("信用修复"),
+    "removed": _l("登记移出"),
+    "merged": _l("合并重复记录"),
+    "registered": _l("登记"),
+    "changed": _l("变更"),
+}
+
 SPOT_CHECK_TYPES = ("定向抽查", "不定向抽查", "专项检查", "日常检查")
 
 SPOT_CHECK_RESULTS = (

@@ -24,7 +24,7 @@ from flask_login import current_user
 from ..auth import permissions
 from ..auth.decorators import staff_required
 from ..extensions import db
-from ..register import kinds, vocab
+from ..register import kinds, queries, vocab
 from ..register.kinds import RecordKind, UnknownKind, Widget
 from ..register.models import Agency
 from ..register.urls import record_url
@@ -107,6 +107,7 @@ def _render_form(kind, values, errors, *, record=None, bureau=None, status=200):
         bureaus=[b for b in bureaus_in_reach(current_user)
                  if permissions.can_publish(current_user, kind, b)],
         public_url=record_url(record) if record is not None else None,
+        history=queries.history(kind, record.id) if record is not None else [],
     ), status
 
 

@@ -121,7 +121,7 @@ def test_unknown_and_missing_columns(app_ctx):
 
 def test_not_a_table(app_ctx):
     plan = plan_import("agency", io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00\x00"), "x.png")
-    assert not plan.ok and plan.errors[0].row == 0
+    assert not plan.ok and plan.errors[0].row is None
     plan = plan_import("agency", io.BytesIO(b"PK\x03\x04garbage"), "x.xlsx")
     assert not plan.ok and "XLSX" in plan.errors[0].message
     plan = plan_import("agency", io.BytesIO(b""), "x.csv")
@@ -146,7 +146,7 @@ def test_cli_reports_bad_rows_and_exits_nonzero(runner, app, tmp_path):
     bad.write_text(AGENCY_HEADER + "123,太原,,专利代理,140105,\n", encoding="utf-8")
     result = runner.invoke(args=["import", "agency", str(bad)])
     assert result.exit_code == 1
-    assert "第 2 行 [统一社会信用代码]" in result.output
+    assert "第 2 行「统一社会信用代码」" in result.output
     assert "未写入任何数据" in result.output
 
 
