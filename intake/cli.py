@@ -1,4 +1,5 @@
-"""``portal mail send`` (drain the outbox) and ``portal tips demo``."""
+"""``portal mail send`` (drain the outbox), ``portal tips demo`` and
+``portal tips erase-receipts``."""
 
 from __future__ import annotations
 
@@ -42,6 +43,20 @@ def demo_tips(count, seed):
     made = build_demo_tips(count=count, seed=seed)
     db.session.commit()
     click.echo(f"tips: {made}")
+
+
+@tips_cli.command("erase-receipts")
+@with_appcontext
+def erase_receipts():
+    """Erase the sealed tracking codes kept for repeated submissions whose window ended
+    (each filing does this too; run it from cron where tips are rare)."""
+    from portal.extensions import db
+
+    from . import receipts, workflow
+
+    erased = receipts.erase_expired(workflow.now())
+    db.session.commit()
+    click.echo(f"erased: {erased}")
 
 
 def init_app(app):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 
 from sqlalchemy import (
     JSON,
@@ -38,6 +39,19 @@ OPEN_STATUSES = (TipStatus.RECEIVED, TipStatus.ACCEPTED, TipStatus.AWAITING_INFO
                  TipStatus.PENDING_APPROVAL)
 
 
+# The content types intake.storage accepts, and the extension each is served with.
+CONTENT_TYPE_EXTENSIONS = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "application/msword": "doc",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.oasis.opendocument.text": "odt",
+}
+
+
 class Tip(db.Model):
     """A tip.  ``status`` and the deadline columns are kept in step with ``TipEvent``
     rows in the same transaction by ``intake.workflow``, the only code that changes them."""
@@ -57,6 +71,10 @@ class Tip(db.Model):
     operator_uscc: Mapped[str | None] = mapped_column(String(18))
     operator_contact: Mapped[str | None] = mapped_column(String(300))  # website / shop / account
     operator_division_code: Mapped[str | None] = mapped_column(String(6))  # registered domicile
+    # Likely-duplicate keys of an unregistered operator (intake.matching), set when filed.
+    match_name: Mapped[str | None] = mapped_column(String(200), index=True)
+    match_host: Mapped[str | None] = mapped_column(String(255), index=True)
+    match_handle: Mapped[str | None] = mapped_column(String(300), index=True)
 
     # Where and when it happened, and what happened.
     division_code: Mapped[str | None] = mapped_column(String(6))
@@ -159,6 +177,22 @@ class Attachment(db.Model):
 
     tip: Mapped[Tip] = relationship(back_populates="attachments")
 
+    @property
+    def extension(self) -> str:
+        """The extension of the type detected from the content (intake.storage): files are
+        stored and served with it, never with the uploader's."""
+        stem, dot, ext = self.stored_name.rpartition(".")
+        if dot and stem:
+            return ext
+        return CONTENT_TYPE_EXTENSIONS.get(self.content_type, "bin")
+
+    @property
+    def download_name(self) -> str:
+        """The uploader's name (kept as data) with the detected extension instead of theirs:
+        "report.hta" holding a PDF downloads as "report.pdf"."""
+        stem = os.path.splitext(self.original_name or "")[0].replace(".", "_").strip()
+        return f"{stem or 'evidence'}.{self.extension}"
+
 
 class RoutingRule(db.Model):
     """An administrator's rule (category + region → bureau), applied before the built-in ones."""
@@ -190,8 +224,30 @@ class RoutingRuleChange(db.Model):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class TipSubmission(db.Model):
+    """A submission key used once (intake.receipts): its hash is unique, so one rendered
+    form files at most one tip.  ``sealed_code`` holds the tracking code encrypted under a
+    key derived from the submission key and the server secret until ``expires_at``; then it
+    is erased (set to None) and the row stays, still refusing a second tip."""
+
+    __tablename__ = "tip_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tip.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    sealed_code: Mapped[str | None] = mapped_column(Text)
+
+    tip: Mapped[Tip] = relationship()
+
+
 class OutboxMail(db.Model):
-    """Mail waiting to be sent; drained by ``portal mail send`` so an outage loses nothing."""
+    """Mail waiting to be sent; drained by ``portal mail send`` so an outage loses nothing.
+
+    A tip's receipt mail (``tip_id`` set) keeps no tracking code in clear: ``sealed_code``
+    holds it encrypted (intake.receipts.seal_for_outbox) and the body is built when the
+    mail is sent, in ``locale``; after sending, the sealed code is erased."""
 
     __tablename__ = "outbox_mail"
 
@@ -199,10 +255,17 @@ class OutboxMail(db.Model):
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    tip_id: Mapped[int | None] = mapped_column(ForeignKey("tip.id"))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    sealed_code: Mapped[str | None] = mapped_column(Text)
+    # Extra headers, e.g. List-Unsubscribe on alert mail (portal.alerts).
+    headers: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    tip: Mapped[Tip | None] = relationship()
 
 
 class CalendarDay(db.Model):
@@ -212,5 +275,8 @@ class CalendarDay(db.Model):
     __tablename__ = "calendar_day"
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    # "": every province; a province code (140000): that province only (wins there).
+    province: Mapped[str] = mapped_column(String(6), primary_key=True, default="",
+                                          server_default="")
     workday: Mapped[bool] = mapped_column(Boolean)  # False: holiday; True: make-up working day
     name: Mapped[str | None] = mapped_column(String(40))

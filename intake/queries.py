@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
 
@@ -21,7 +22,7 @@ from portal.register import divisions
 from portal.register.models import Bureau
 from portal.timeutil import today
 
-from . import calendar, workflow
+from . import calendar, matching, workflow
 from .models import OPEN_STATUSES, Tip, TipEvent, TipStatus
 from .workflow import TipAction
 
@@ -36,9 +37,11 @@ running_due = case((Tip.status == TipStatus.RECEIVED, Tip.accept_due),
            else_=None)
 
 
-def overdue_clause(on: dt.date | None = None):
-    """Open tips whose running deadline passed before the last working day up to ``on``."""
-    cutoff = calendar.last_working_day(on or today())
+def overdue_clause(on: dt.date | None = None, province: str | None = None):
+    """Open tips whose running deadline passed before the last working day up to ``on``,
+    in the calendar of ``province`` (a bureau code: the tips' province, as in
+    ``workflow.is_overdue``; a queue or dashboard never spans two provinces)."""
+    cutoff = calendar.last_working_day(on or today(), province=province)
     return db.and_(Tip.status.in_(OPEN_STATUSES), running_due.is_not(None),
                    running_due < cutoff)
 
@@ -78,7 +81,7 @@ class QueuePage:
     categories: list[str] = field(default_factory=list)
 
 
-def _filtered(query, f: QueueFilters, user):
+def _filtered(query, f: QueueFilters, user, province: str | None = None):
     if f.status == "open":
         query = query.where(Tip.status.in_(OPEN_STATUSES))
     elif f.status != "all":
@@ -86,7 +89,7 @@ def _filtered(query, f: QueueFilters, user):
     if f.category:
         query = query.where(Tip.category == f.category)
     if f.overdue:
-        query = query.where(overdue_clause())
+        query = query.where(overdue_clause(province=province))
     if f.mine:
         query = query.where(Tip.assignee_id == user.id)
     return query
@@ -100,14 +103,14 @@ def _queue_counts(bureau: Bureau, user) -> dict:
     return {
         "by_status": by_status,
         "open": sum(by_status.get(s, 0) for s in OPEN_STATUSES),
-        "overdue": _count(base.where(overdue_clause())),
+        "overdue": _count(base.where(overdue_clause(province=bureau.code))),
         "mine": _count(base.where(Tip.assignee_id == user.id, Tip.status.in_(OPEN_STATUSES))),
     }
 
 
 def bureau_queue(bureau: Bureau, user, f: QueueFilters) -> QueuePage:
     """One page of ``bureau``'s tips (running deadline first), with its counts."""
-    query = _filtered(db.select(Tip).where(Tip.bureau_id == bureau.id), f, user)
+    query = _filtered(db.select(Tip).where(Tip.bureau_id == bureau.id), f, user, bureau.code)
     total = _count(query)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     page = min(max(1, f.page), pages)
@@ -156,33 +159,67 @@ def _window() -> dt.timedelta:
     return dt.timedelta(days=DUPLICATE_WINDOW_DAYS)
 
 
-def likely_duplicate_of(agency_id: int | None, category: str, at: dt.datetime) -> Tip | None:
-    """For a new tip: the earliest tip against the same agency in the same category
-    within the window before ``at``."""
-    if agency_id is None:
+def _same_party(tip: Tip):
+    """SQL: tips about the same party as ``tip`` (intake.matching): the same registered
+    agency, or an operator with the same normalised name, USCC, web host or contact
+    handle.  None when ``tip`` names nothing to match on."""
+    clauses = []
+    agency_id = tip.agency_id or (tip.agency.id if tip.agency is not None else None)
+    if agency_id:
+        clauses.append(Tip.agency_id == agency_id)
+    for column, value in ((Tip.match_name, tip.match_name),
+                          (Tip.operator_uscc, tip.operator_uscc),
+                          (Tip.match_host, tip.match_host),
+                          (Tip.match_handle, tip.match_handle)):
+        if value:
+            clauses.append(column == value)
+    return db.or_(*clauses) if clauses else None
+
+
+def likely_duplicate_of(tip: Tip, at: dt.datetime) -> Tip | None:
+    """For a new tip: the earliest tip about the same party (see ``_same_party``) in the
+    same category within the window before ``at``."""
+    same = _same_party(tip)
+    if same is None:
         return None
-    return db.session.scalar(
-        db.select(Tip)
-        .where(Tip.agency_id == agency_id, Tip.category == category,
-               Tip.created_at >= at - _window())
-        .order_by(Tip.created_at)
-        .limit(1))
+    query = db.select(Tip).where(same, Tip.category == tip.category,
+                                 Tip.created_at >= at - _window())
+    if tip.id is not None:
+        query = query.where(Tip.id != tip.id)
+    return db.session.scalar(query.order_by(Tip.created_at, Tip.id).limit(1))
 
 
 def likely_duplicates(tip: Tip, limit: int = 10) -> list[Tip]:
-    """The tips ``tip`` was flagged or marked as repeating, then the latest tips against
-    the same agency in the same category within the window around it."""
+    """The tips ``tip`` was flagged or marked as repeating, then the latest tips about the
+    same party in the same category within the window around it."""
     found = []
     for other in (tip.likely_duplicate_of, tip.duplicate_of):
         if other is not None and other not in found:
             found.append(other)
-    if tip.agency_id:
+    same = _same_party(tip)
+    if same is not None:
         nearby = db.select(Tip).where(
-            Tip.agency_id == tip.agency_id, Tip.category == tip.category, Tip.id != tip.id,
+            same, Tip.category == tip.category, Tip.id != tip.id,
             Tip.created_at.between(tip.created_at - _window(), tip.created_at + _window()),
         ).order_by(Tip.created_at.desc()).limit(limit)
         found += [other for other in db.session.scalars(nearby) if other not in found]
     return found
+
+
+def duplicate_rows(tip: Tip, user) -> list[dict]:
+    """The likely duplicates ``user`` may see (the tip page's own permission), each with
+    the reasons it is listed."""
+    rows = []
+    for other in likely_duplicates(tip):
+        if not permissions.can_view_tip(user, other):
+            continue
+        reasons = matching.reasons(tip, other)
+        if tip.duplicate_of_id == other.id:
+            reasons.insert(0, str(_l("已标记为其重复")))
+        elif tip.likely_duplicate_of_id == other.id and not reasons:
+            reasons.append(str(_l("提交时标记")))
+        rows.append({"tip": other, "reasons": reasons})
+    return rows
 
 
 # -- the tip page -----------------------------------------------------------------------
@@ -203,7 +240,7 @@ def tip_page(tip: Tip, user) -> dict:
         "show_reporter": permissions.can_view_reporter(user, tip),
         "attachments": [a for a in tip.attachments
                         if permissions.can_download_attachment(user, a)],
-        "duplicates": likely_duplicates(tip),
+        "duplicates": duplicate_rows(tip, user),
         "events": tip.events,
         "colleagues": colleagues,
         "transfer_targets": [b for b in targets if not workflow.is_cross_province(tip, b)],

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
 from sqlalchemy import or_
 
 from portal.errors import PortalError
@@ -23,7 +24,7 @@ from portal.register.models import Agency, AgencyFormerName
 from portal.timeutil import utcnow
 from search import suggest_agencies as search_suggest
 
-from . import codes, queries, routing, storage, workflow
+from . import codes, matching, queries, receipts, routing, storage, workflow
 from .models import OutboxMail, Tip
 from .workflow import _
 
@@ -111,6 +112,9 @@ def _party(data: dict) -> dict:
         "operator_uscc": data.get("operator_uscc") or None,
         "operator_contact": data.get("operator_contact") or None,
         "operator_division_code": data.get("operator_division_code") or None,
+        **matching.keys(operator_name_text=data.get("operator_name"),
+                        operator_contact=data.get("operator_contact"),
+                        online_url=data.get("online_url")),
     }
 
 
@@ -127,7 +131,7 @@ def _reporter(data: dict) -> dict:
 
 
 def submit_tip(data: dict, files: list[storage.CheckedFile] | None = None, *,
-               code: str | None = None) -> Receipt:
+               code: str | None = None, submission_key: str | None = None) -> Receipt:
     """Store a tip with its files, routing decision and first events (flushes).
 
     ``data`` holds checked form values (``TipForm.tip_data``): category, agency (Agency
@@ -135,7 +139,9 @@ def submit_tip(data: dict, files: list[storage.CheckedFile] | None = None, *,
     division_code, online, online_url, occurred_on, description, anonymous,
     reporter_name, reporter_phone, reporter_email.  ``files`` were checked by
     storage.check_files.  ``code``: only for demo data (a deterministic code); normally a
-    fresh random one.
+    fresh random one.  ``submission_key`` (the rendered form's, intake.receipts) is stored
+    hashed under a unique constraint before any file is written: a second submission with
+    the same key raises IntegrityError at that flush (or at commit) and stores nothing.
     """
     agency = data.get("agency")
     category = data["category"]
@@ -155,8 +161,7 @@ def submit_tip(data: dict, files: list[storage.CheckedFile] | None = None, *,
         **_party(data),
         **_reporter(data),
     )
-    tip.likely_duplicate_of = queries.likely_duplicate_of(
-        agency.id if agency else None, category, workflow.now())
+    tip.likely_duplicate_of = queries.likely_duplicate_of(tip, workflow.now())
     facts = routing.facts_for(
         category=category, agency=agency, online=tip.online,
         operator_division_code=tip.operator_division_code, division_code=division_code,
@@ -165,6 +170,9 @@ def submit_tip(data: dict, files: list[storage.CheckedFile] | None = None, *,
     db.session.add(tip)
     workflow.record_submission(tip, decision)  # flushes: tip.id known
     tip.reference = f"JB-{tip.created_at.year}-{tip.id:06d}"
+    if submission_key:
+        receipts.record(tip, submission_key, code, tip.created_at)
+        db.session.flush()  # the unique key: a repeated submission stops here, before files
     if files:
         first_event_id = tip.events[0].id
         for attachment in storage.store(files, db.session):
@@ -178,11 +186,23 @@ def submit_tip(data: dict, files: list[storage.CheckedFile] | None = None, *,
 
 
 def queue_receipt_mail(tip: Tip, code: str) -> OutboxMail:
-    body = render_template("intake/email/receipt.txt", tip=tip, code=code)
-    mail = OutboxMail(to=tip.reporter_email,
-                      subject=_("举报回执 %(ref)s", ref=tip.reference), body=body)
+    """Queue the receipt mail.  The stored body carries no code; the code is kept sealed
+    (intake.receipts) and put into the body when the mail is sent."""
+    mail = OutboxMail(to=tip.reporter_email, tip=tip, locale=str(get_locale() or "zh_CN"),
+                      subject=_("举报回执 %(ref)s", ref=tip.reference),
+                      body=render_template("intake/email/receipt.txt", tip=tip, code=None),
+                      sealed_code=receipts.seal_for_outbox(code))
     db.session.add(mail)
     return mail
+
+
+def mail_body(mail: OutboxMail) -> str:
+    """The body to send: a receipt mail is built now, with its code if it can be opened."""
+    if mail.tip is None:
+        return mail.body
+    code = receipts.unseal_from_outbox(mail.sealed_code)
+    with force_locale(mail.locale or "zh_CN"):
+        return render_template("intake/email/receipt.txt", tip=mail.tip, code=code)
 
 
 # -- tracking ---------------------------------------------------------------------
@@ -229,7 +249,9 @@ def send_outbox(limit: int = 100) -> tuple[int, int]:
             message["From"] = sender
             message["To"] = mail.to
             message["Subject"] = mail.subject
-            message.set_content(mail.body)
+            message.set_content(mail_body(mail))
+            for name, value in (mail.headers or {}).items():
+                message[name] = value
             with smtplib.SMTP(host, port, timeout=30) as smtp:
                 smtp.send_message(message)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
@@ -239,6 +261,7 @@ def send_outbox(limit: int = 100) -> tuple[int, int]:
             mail.sent_at = utcnow()
             mail.last_error = None
             mail.body = REDACTED_BODY
+            mail.sealed_code = None
             sent += 1
         db.session.commit()
     return sent, failed

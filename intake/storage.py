@@ -16,27 +16,18 @@ import secrets
 from dataclasses import dataclass
 
 import filetype
-from flask import current_app
+from flask import current_app, send_file
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.errors import PortalError
 
-from .models import Attachment
+from .models import CONTENT_TYPE_EXTENSIONS, Attachment
 from .workflow import _
 
 # Detected extension -> (MIME type, label).  Zip-based office formats are recognised
 # by their inner structure (filetype looks for word/, xl/ or the ODF mimetype entry).
-ALLOWED = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "doc": "application/msword",
-    "xls": "application/vnd.ms-excel",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "odt": "application/vnd.oasis.opendocument.text",
-}
+ALLOWED = {ext: mime for mime, ext in CONTENT_TYPE_EXTENSIONS.items()}
 ALLOWED_LABEL = "PDF、JPEG、PNG、DOC、DOCX、XLS、XLSX、ODT"
 ACCEPT_ATTR = ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx,.odt"
 
@@ -67,7 +58,7 @@ def max_file_bytes() -> int:
     return int(current_app.config["TIP_MAX_FILE_BYTES"])
 
 
-def _clean_name(name: str | None) -> str:
+def clean_name(name: str | None) -> str:
     name = os.path.basename((name or "").replace("\\", "/")).strip()
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*')
     return (name or "file")[:200]
@@ -90,7 +81,7 @@ def check_files(uploads) -> list[CheckedFile]:
     limit = max_file_bytes()
     checked = []
     for upload in present:
-        name = _clean_name(upload.filename)
+        name = clean_name(upload.filename)
         data = upload.stream.read(limit + 1)
         if len(data) > limit:
             raise FileRejected(_("文件“%(name)s”超过 %(mb)d MB，未被接受。",
@@ -123,7 +114,8 @@ def store(files: list[CheckedFile], session: Session) -> list[Attachment]:
     written = session.info.setdefault(_SESSION_KEY, [])
     attachments = []
     for f in files:
-        stored_name = secrets.token_hex(20)
+        # Random, with the extension of the detected type (never the uploader's).
+        stored_name = f"{secrets.token_hex(20)}.{f.extension}"
         path = os.path.join(directory, stored_name)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         written.append(path)
@@ -135,6 +127,20 @@ def store(files: list[CheckedFile], session: Session) -> list[Attachment]:
             sha256=hashlib.sha256(f.data).hexdigest(),
         ))
     return attachments
+
+
+def send_evidence(attachment: Attachment):
+    """The download response of an evidence file: always an attachment (never rendered),
+    named with the detected extension; werkzeug builds ``Content-Disposition`` (quoted
+    ASCII fallback plus RFC 5987 ``filename*`` for the full UTF-8 name), and the name has
+    no control characters, quotes or path separators (``clean_name``)."""
+    response = send_file(path_for(attachment.stored_name), mimetype="application/octet-stream",
+                         as_attachment=True, max_age=0, etag=False, last_modified=None,
+                         download_name=clean_name(attachment.download_name))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _remove_written(session: Session, previous_transaction) -> None:

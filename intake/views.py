@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -15,13 +16,14 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from portal.extensions import db, limiter
+from portal.extensions import csrf, db, limiter
 from portal.htmx import is_partial
 from portal.register.models import Agency
 
-from . import places, services, storage, workflow
+from . import places, receipts, services, storage, workflow
 from .categories import CATEGORIES
 from .forms import DESCRIPTION_MAX, REPLY_MAX, ReplyForm, TipForm, TrackForm
 from .models import Tip
@@ -30,22 +32,34 @@ from .workflow import _
 bp = Blueprint("intake", __name__, url_prefix="/tips")
 
 TRACK_SESSION_KEY = "intake_track"
-RECEIPT_SESSION_KEY = "intake_receipt"
 TRACK_SESSION_SECONDS = 30 * 60
+SUBMISSION_FIELD = "submission_key"
+# Set on responses that re-render the form for the htmx path to swap in, whatever their
+# status (static/js/app.js swaps 422 and these; any other error goes to the status region).
+RERENDER_HEADER = "X-Form-Rerender"
 
 
 def _limit(key: str):
     return lambda: current_app.config[key]
 
 
-submit_limit = limiter.limit(_limit("TIP_SUBMIT_RATE_LIMIT"), methods=["POST"])
+def _counted(_response) -> bool:
+    """Only filed tips and refused bots count towards the submission limit: a form sent
+    back for correction, an expired token or a repeated submission of one form do not."""
+    return bool(g.get("intake_counted"))
+
+
+submit_limit = limiter.limit(_limit("TIP_SUBMIT_RATE_LIMIT"), methods=["POST"],
+                             deduct_when=_counted)
 track_limit = limiter.limit(_limit("TIP_TRACK_RATE_LIMIT"), methods=["POST"])
 
 
 # -- the form ---------------------------------------------------------------------
 
-def _form_context(form: TipForm, *, file_note: bool = False) -> dict:
+def _form_context(form: TipForm, *, key: str | None, file_names: list[str],
+                  notice: str | None) -> dict:
     place = places.cascade(form.province.data, form.city.data, form.district.data)
+    max_files, max_bytes = storage.max_files(), storage.max_file_bytes()
     return {
         "form": form,
         "categories": CATEGORIES,
@@ -54,15 +68,42 @@ def _form_context(form: TipForm, *, file_note: bool = False) -> dict:
         "description_max": DESCRIPTION_MAX,
         "accept": storage.ACCEPT_ATTR,
         "allowed_label": storage.ALLOWED_LABEL,
-        "max_files": storage.max_files(),
-        "max_mb": storage.max_file_bytes() // (1024 * 1024),
-        "file_note": file_note,
+        "max_files": max_files,
+        "max_mb": max_bytes // (1024 * 1024),
+        "max_request_mb": int(current_app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024),
+        "submission_key": key if receipts.is_key(key) else receipts.new_key(),
+        "file_names": file_names,
+        "file_note": bool(file_names),
+        "notice": notice,
     }
 
 
-def _render_form(form: TipForm, status: int = 200, *, file_note: bool = False):
+def _render_form(form: TipForm, status: int = 200, *, key: str | None = None,
+                 file_names: list[str] | None = None, notice: str | None = None):
+    """The form (page, or fragment for htmx) with what was typed, ``key`` kept when it is
+    one (a fresh one otherwise), the names of chosen files to attach again, and a notice
+    ("expired", "stale", "failed")."""
     template = "intake/_form.html" if is_partial() else "intake/new.html"
-    return render_template(template, **_form_context(form, file_note=file_note)), status
+    context = _form_context(form, key=key, file_names=file_names or [], notice=notice)
+    response = make_response(render_template(template, **context), status)
+    if request.method == "POST":
+        response.headers[RERENDER_HEADER] = "1"
+    return response
+
+
+def _render_receipt(tip: Tip, code: str | None, *, replay: bool = False):
+    """The receipt in the response to the POST itself: no receipt state is kept anywhere
+    but the sealed code (intake.receipts), which only the form's key opens."""
+    context = {"tip": tip, "code": code, "replay": replay}
+    if not is_partial():
+        response = make_response(render_template("intake/receipt.html", **context))
+    else:
+        response = make_response(render_template("intake/_receipt.html", **context))
+        response.headers["HX-Retarget"] = "#main"
+        response.headers["HX-Reswap"] = "innerHTML show:window:top"
+        response.headers["HX-Push-Url"] = url_for("intake.receipt")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _add_error(field, message) -> None:
@@ -79,6 +120,12 @@ def _checked_evidence(field) -> list | None:
         return None
 
 
+def _chosen_file_names(field) -> list[str]:
+    """The names of the files the person chose (to ask for them again after a refusal)."""
+    return [storage.clean_name(f.filename) for f in request.files.getlist(field.name)
+            if f.filename]
+
+
 def _prefill_agency(form: TipForm, uscc: str | None) -> None:
     """A link from an agency's page (?agency=USCC) names that agency in the form."""
     uscc = (uscc or "").strip().upper()
@@ -88,46 +135,89 @@ def _prefill_agency(form: TipForm, uscc: str | None) -> None:
         form.party_kind.data = "agency"
 
 
+def _csrf_ok() -> bool:
+    """The form's CSRF token (checked here, not by the global hook, so that an expired
+    one gives the form back with everything typed rather than an error page)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        csrf.protect()
+    except CSRFError:
+        return False
+    return True
+
+
 @bp.route("/new", methods=["GET", "POST"])
+@csrf.exempt
 @submit_limit
 def new_tip():
     form = TipForm()
     if request.method == "GET":
         _prefill_agency(form, request.args.get("agency"))
         return _render_form(form)
+    return _post_tip(form)
 
-    chose_files = any(f.filename for f in request.files.getlist(form.evidence.name))
+
+def _post_tip(form: TipForm):
+    """One POST of the form: the token, then the submission key (a repeated submission
+    shows the receipt again and stores nothing), then the checks, then filing."""
+    names = _chosen_file_names(form.evidence)
+    key = request.form.get(SUBMISSION_FIELD, "")
+    if not _csrf_ok():
+        return _render_form(form, 400, key=key, file_names=names, notice="expired")
     if "refresh_place" in request.form:  # no-JS cascade step: re-render with new lists
-        return _render_form(form, file_note=chose_files)
+        return _render_form(form, key=key, file_names=names)
+    if not receipts.is_key(key):  # a form from before keys, or tampered with
+        return _render_form(form, 422, file_names=names, notice="stale")
+    replay = receipts.find(key, workflow.now())
+    if replay is not None:
+        return _render_receipt(replay.tip, replay.code, replay=True)
     if form.website.data:  # honeypot
+        g.intake_counted = True
         return render_template("intake/rejected.html"), 400
     valid = form.validate()
     files = _checked_evidence(form.evidence)  # checked even when the form is not valid
     if not valid or files is None:
-        return _render_form(form, 422, file_note=chose_files)
+        return _render_form(form, 422, key=key, file_names=names)
+    return _file_tip(form, files, key, names)
 
+
+def _file_tip(form: TipForm, files: list, key: str, names: list[str]):
     try:
-        receipt = services.submit_tip(form.tip_data(), files)
+        receipt = services.submit_tip(form.tip_data(), files, submission_key=key)
         db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # removes the files written for this attempt
+        replay = receipts.find(key, workflow.now())
+        if replay is not None:  # the same form, filed meanwhile by another request
+            return _render_receipt(replay.tip, replay.code, replay=True)
+        current_app.logger.exception("tip submission failed")
+        return _render_form(form, 503, key=key, file_names=names, notice="failed")
     except SQLAlchemyError:
         db.session.rollback()  # removes the files written for this tip
         current_app.logger.exception("tip submission failed")
-        return render_template("intake/failed.html"), 503
-    session[RECEIPT_SESSION_KEY] = {"tip": receipt.tip.id, "code": receipt.code}
-    target = url_for("intake.receipt")
-    if is_partial():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, 303)
+        return _render_form(form, 503, key=key, file_names=names, notice="failed")
+    g.intake_counted = True
+    _erase_expired_receipts()
+    return _render_receipt(receipt.tip, receipt.code)
+
+
+def _erase_expired_receipts() -> None:
+    """Erase sealed codes whose window ended (also `portal tips erase-receipts`)."""
+    try:
+        receipts.erase_expired(workflow.now())
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("erasing expired receipt codes failed")
 
 
 @bp.get("/receipt")
 def receipt():
-    data = session.pop(RECEIPT_SESSION_KEY, None)
-    tip = db.session.get(Tip, data["tip"]) if data else None
-    response = make_response(render_template(
-        "intake/receipt.html", tip=tip, code=data["code"] if data and tip else None))
+    """Where a reloaded receipt lands: the code is not shown again here (submitting the
+    same form again within the window shows it)."""
+    response = make_response(render_template("intake/receipt.html", tip=None, code=None,
+                                             replay=False))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -334,7 +334,8 @@ def _enter_queue(tip: Tip, bureau: Bureau, moment: dt.datetime) -> None:
     tip.assignee = None
     tip.assignee_id = None
     tip.queue_entered_at = moment
-    tip.accept_due = calendar.add_working_days(_china_date(moment), _config("TIP_ACCEPT_DAYS"))
+    tip.accept_due = calendar.add_working_days(_china_date(moment), _config("TIP_ACCEPT_DAYS"),
+                                               province=bureau.code)
     tip.accepted_at = None
     tip.verify_due = None
     tip.extended = False
@@ -379,7 +380,8 @@ def accept(tip: Tip, actor) -> TipEvent:
     moment = now()
     tip.status = TipStatus.ACCEPTED
     tip.accepted_at = moment
-    tip.verify_due = calendar.add_working_days(_china_date(moment), _config("TIP_VERIFY_DAYS"))
+    tip.verify_due = calendar.add_working_days(_china_date(moment), _config("TIP_VERIFY_DAYS"),
+                                               province=tip.bureau.code)
     if actor is not None and tip.assignee_id is None:
         tip.assignee = actor
     event = _event(tip, spec.event, actor, public_text=_public(spec.public_text,
@@ -505,7 +507,8 @@ def extend_deadline(tip: Tip, actor, reason: str) -> TipEvent:
         raise TransitionError(_("核查期限只能延长一次。"))
     reason = _required(reason, "reason", _("延长期限必须说明理由。"))
     old_due = cast(dt.date, tip.verify_due)  # set on acceptance; the status says accepted
-    tip.verify_due = calendar.add_working_days(old_due, _config("TIP_EXTEND_DAYS"))
+    tip.verify_due = calendar.add_working_days(old_due, _config("TIP_EXTEND_DAYS"),
+                                               province=tip.bureau.code)
     tip.extended = True
     event = _event(tip, spec.event, actor, public_text=_public(spec.public_text),
                    internal_text=reason,
@@ -629,7 +632,7 @@ def working_days_left(tip: Tip, on: dt.date | None = None) -> int | None:
         return None
     from portal.timeutil import today
 
-    return calendar.working_days_between(on or today(), due)
+    return calendar.working_days_between(on or today(), due, province=tip.bureau.code)
 
 
 def is_overdue(tip: Tip, on: dt.date | None = None) -> bool:

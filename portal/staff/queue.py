@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -102,15 +101,9 @@ def attachment(reference, attachment_id):
     if (att is None or att.tip.reference != reference
             or not permissions.can_download_attachment(current_user, att)):
         abort(404)
-    path = storage.path_for(att.stored_name)
-    if not os.path.isfile(path):
+    if not os.path.isfile(storage.path_for(att.stored_name)):
         abort(404)
-    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=att.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.send_evidence(att)
 
 
 # -- actions: each POST calls ONE workflow function ------------------------------

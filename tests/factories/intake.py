@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from intake import services
+from intake import receipts, services
 from intake.storage import CheckedFile
 from portal.extensions import db
 
@@ -48,6 +48,8 @@ def form_data(**overrides) -> dict:
         "description": "对方在网上宣称“保证授权”，收费后不再联系，特此举报。",
         "identity": "anonymous",
         "consent": "y",
+        # Each call is a newly rendered form: its own one-time key (intake.receipts).
+        "submission_key": receipts.new_key(),
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

@@ -37,18 +37,18 @@ def test_missing_csrf_token_is_refused_and_nothing_stored(app, client):
 
 def test_with_token_the_form_is_accepted(app, client):
     response = client.post("/tips/new", data=form_data(csrf_token=token(client)))
-    assert response.status_code == 303
+    assert response.status_code == 200 and 'id="receipt"' in response.get_data(as_text=True)
 
 
 def test_submissions_are_rate_limited_per_address(app, client):
     statuses = [client.post("/tips/new", data=form_data(csrf_token=token(client))).status_code
                 for _ in range(4)]
-    assert statuses == [303, 303, 303, 429]
+    assert statuses == [200, 200, 200, 429]
     # Another address is not affected.
     other = app.test_client()
     response = other.post("/tips/new", data=form_data(csrf_token=token(other)),
                           environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    assert response.status_code == 303
+    assert response.status_code == 200
     # GET of the form is not limited.
     assert client.get("/tips/new").status_code == 200
 
@@ -59,3 +59,23 @@ def test_tracking_lookups_are_rate_limited(app, client):
                                                  "csrf_token": t}).status_code
                 for _ in range(5)]
     assert statuses == [422, 422, 422, 422, 429]
+
+
+def test_rate_limit_counts_filed_tips_only_and_says_when_to_retry(app, client):
+    """Defect 3: failed validations (and repeats of one form) no longer use up the limit."""
+    for _ in range(5):
+        response = client.post("/tips/new", data=form_data(csrf_token=token(client),
+                                                           description="短"))
+        assert response.status_code == 422
+    data = form_data(csrf_token=token(client))
+    assert client.post("/tips/new", data=data).status_code == 200
+    for _ in range(3):  # the same form again: its receipt, not a new tip
+        assert client.post("/tips/new", data=data).status_code == 200
+    for _ in range(2):
+        assert client.post("/tips/new", data=form_data(csrf_token=token(client))).status_code == 200
+    refused = client.post("/tips/new", data=form_data(csrf_token=token(client)))
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "请求过于频繁" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Tip).count() == 3

@@ -3,14 +3,14 @@
 import io
 import re
 
-from intake import codes, services, workflow
+from intake import codes, receipts, services, workflow
 from intake.models import Attachment, Tip
 from portal.auth.models import StaffUser
 from portal.extensions import db
 from tests.factories.intake import PDF
 from tests.factories.staff import make_staff
 
-CODE_RE = re.compile(r'id="tracking-code">([^<]+)<')
+CODE_RE = re.compile(r'id="tracking-code-field" class="code-field" value="([^"]+)"')
 
 
 def file_tip(client, **extra):
@@ -20,10 +20,12 @@ def file_tip(client, **extra):
         "description": "对方虚假宣传，承诺包授权。", "identity": "named",
         "reporter_name": "实名举报人甲", "reporter_phone": "13912345678",
         "reporter_email": "jia@example.com", "consent": "y",
+        "submission_key": receipts.new_key(),
     }
     data.update(extra)
-    assert client.post("/tips/new", data=data).status_code == 303
-    return CODE_RE.search(client.get("/tips/receipt").get_data(as_text=True)).group(1)
+    response = client.post("/tips/new", data=data)
+    assert response.status_code == 200
+    return CODE_RE.search(response.get_data(as_text=True)).group(1)
 
 
 def track(client, code):
