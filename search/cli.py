@@ -22,7 +22,7 @@ from . import get_engine, get_segmenter
 from .documents import KINDS, MODEL_OF_KIND, analyse, iter_documents, load_documents
 from .text import segmenter
 
-search_cli = AppGroup("search", help="Search index: rebuild, check.")
+search_cli = AppGroup("search", help="Search index: rebuild, check; synonyms.")
 
 PARALLEL_MIN_ROWS = 5_000  # below this, analysing in worker processes is not worth starting them
 CHUNK = 500
@@ -157,6 +157,22 @@ def check_command(show: int):
         click.echo("The index has drifted from the database: run `portal search rebuild`.")
         sys.exit(1)
     click.echo("The index matches the database.")
+
+
+@search_cli.command("synonyms")
+def synonyms_command():
+    """Check the synonyms file (SEARCH_SYNONYMS) and list what it holds (exit 1 on bad rows)."""
+    from .synonyms import SynonymFile
+
+    holder = SynonymFile(current_app.config.get("SEARCH_SYNONYMS"))
+    value = holder.get()
+    click.echo(f"{holder.path}: {len(value.table)} terms")
+    for term, means in sorted(value.table.items()):
+        click.echo(f"  {term} -> {' | '.join(means)}")
+    for problem in value.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if value.problems:
+        sys.exit(1)
 
 
 def init_app(app):

@@ -47,6 +47,7 @@ from portal.register.divisions import lineage
 from portal.register.kinds import index_text
 from portal.register.models import Agency, Division
 
+from .names import identity_key, name_substrings, pinyin_terms
 from .text import bigram_stream, canonical_identifier, normalize
 
 KINDS: tuple[str, ...] = ("agency", *(kind.key for kind in register.KINDS))
@@ -257,9 +258,11 @@ def analyse(doc: dict, seg) -> dict:
     name = normalize(doc["name"])
     former = [normalize(f) for f in doc["former"]]
     body = [normalize(b) for b in doc["body"]]
-    # An exact name ranks the agency (or an unregistered party's penalty) itself
-    # first, ahead of the records that carry the agency's name.
-    own = doc["kind"] == "agency" or doc["agency_id"] is None
+    # Every document of an agency carries the identity keys of its names (the
+    # identity tier finds the agency under any filter); pinyin and the pieces
+    # for typo tolerance are the agency's own (one document per agency).
+    keys = list(dict.fromkeys(k for k in map(identity_key, [doc["name"], *doc["former"]]) if k))
+    is_agency = doc["kind"] == "agency"
     return {
         "key": doc["key"],
         "kind": doc["kind"],
@@ -269,8 +272,10 @@ def analyse(doc: dict, seg) -> dict:
         "body": " ".join(seg.words("\n".join(body))),
         "name_bg": bigram_stream([name, *former]),
         "body_bg": bigram_stream(body),
-        "name_exact": " ".join(name.split()) if own else "",
-        "former_exact": [" ".join(f.split()) for f in former] if own else [],
+        "group": f"a{doc['agency_id']}" if doc["agency_id"] else doc["key"],
+        "name_key": keys,
+        "name_py": " ".join(pinyin_terms(keys)) if is_agency else "",
+        "name_sub": [p for k in keys for p in name_substrings(k)] if is_agency else [],
         "ids": doc["ids"],
         "region": doc["region"],
         "date": doc["date"],

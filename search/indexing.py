@@ -24,6 +24,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from portal.register.models import (
+    WRITTEN_ROWS,
     Agency,
     AgencyFormerName,
     CreditGrade,
@@ -70,7 +71,7 @@ def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         # A SAVEPOINT was released: the outer transaction has not committed yet.
         return
-    keys = session.info.pop(PENDING, None)
+    keys = session.info.pop(PENDING, set()) | session.info.pop(WRITTEN_ROWS, set())
     if not keys or not has_app_context():
         return
     try:
@@ -87,6 +88,7 @@ def _after_soft_rollback(session: Session, previous_transaction) -> None:
     # fires for a SAVEPOINT.)
     if previous_transaction.parent is None:
         session.info.pop(PENDING, None)
+        session.info.pop(WRITTEN_ROWS, None)
 
 
 def register_hooks() -> None:

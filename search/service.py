@@ -32,6 +32,7 @@ from .documents import (
     ymd,
 )
 from .engines.base import Filters, SearchRequest
+from .names import uscc_is_valid, uscc_problem
 from .text import MAX_QUERY_CHARS, ParsedQuery, canonical_identifier, highlight, normalize
 
 PER_PAGE = 20
@@ -39,6 +40,8 @@ MAX_PAGE = 250
 KIND_LABELS = {dataset.key: dataset.label for dataset in register.DATASETS}
 ACTIVE_LABELS = {"1": _l("仍在名录中"), "0": _l("已移出")}
 SORTS = {"relevance": _l("相关度"), "date": _l("日期（新到旧）")}
+VIEWS = ("agencies", "records")  # one result per agency (default), or every record
+_GROUP = re.compile(r"^a\d{1,12}$|^[a-z_]{3,20}:\d{1,12}$")
 
 
 @dataclass
@@ -53,6 +56,8 @@ class SearchParams:
     active: bool = False
     sort: str = "relevance"
     page: int = 1
+    view: str = "agencies"
+    group: str | None = None  # one agency's matching records ("a<id>")
     errors: dict[str, str] = field(default_factory=dict)
 
     def query_args(self, **changes) -> dict:
@@ -67,6 +72,8 @@ class SearchParams:
             "penalty_kind": list(self.penalty_kinds) or None,
             "active": "1" if self.active else None,
             "sort": self.sort if self.sort != "relevance" else None,
+            "view": self.view if self.view != "agencies" else None,
+            "group": self.group,
             "page": self.page if self.page > 1 else None,
         }
         args.update(changes)
@@ -126,7 +133,12 @@ def parse_params(args) -> SearchParams:
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
     sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
-    return SearchParams(q=q, kinds=_chosen(args, "kind", KINDS), region=region,
+    group = (args.get("group") or "").strip()
+    group = group if _GROUP.match(group) else None
+    # One agency's records are a list of records.
+    view = "records" if group or args.get("view") == "records" else "agencies"
+    return SearchParams(view=view, group=group, q=q, kinds=_chosen(args, "kind", KINDS),
+                        region=region,
                         date_from=date_from, date_to=date_to,
                         grades=_chosen(args, "grade", vocab.CREDIT_GRADES),
                         penalty_kinds=_chosen(args, "penalty_kind", vocab.PENALTY_KINDS),
@@ -144,6 +156,7 @@ def filters_of(params: SearchParams, today: dt.date | None = None) -> Filters:
         grades=params.grades,
         penalty_kinds=params.penalty_kinds,
         active=params.active,
+        group=params.group,
     )
 
 
@@ -172,7 +185,7 @@ def find_identifier(raw: str):
     if agency is not None:
         return agency
     penalty = db.session.scalar(
-        sa.select(Penalty).where(Penalty.decision_number == normalize(raw).strip())
+        sa.select(Penalty).where(Penalty.decision_key == register.decision_key(raw))
     )
     if penalty is None:  # bracket variants: ask the index, which stores canonical forms
         keys = get_engine().find_identifier(ident, ymd(timeutil.today()))
@@ -205,6 +218,22 @@ class FacetValue:
 
 
 @dataclass
+class Result:
+    """One result of the grouped view: an agency with what matched, or a record on its own."""
+
+    group: str
+    tier: int  # 0 the agency's own name, 1 text relevance, 2 a similar name
+    hit: Hit  # the agency (or the record) itself
+    best: Hit | None = None  # the best matching record of an agency
+    agency: Agency | None = None
+    facts: list[str] = field(default_factory=list)  # status, place, USCC, grade
+    badges: list[str] = field(default_factory=list)  # what matched
+    counts: list[str] = field(default_factory=list)  # "3 条行政处罚"
+    matched: int = 0  # matching documents of the group (for "show all")
+    all_url: str | None = None
+
+
+@dataclass
 class SearchPage:
     params: SearchParams
     hits: list[Hit]
@@ -215,6 +244,11 @@ class SearchPage:
     took_ms: float = 0.0
     available: bool = True
     searched: bool = False
+    results: list[Result] = field(default_factory=list)  # the grouped view
+    total_records: int = 0
+    did_you_mean: list[Agency] = field(default_factory=list)
+    uscc_notice: tuple[str, str] | None = None  # (typed, with the right check character)
+    uscc_matches: list[Agency] = field(default_factory=list)
 
 
 def load_objects(keys: list[str]) -> list:
@@ -281,6 +315,23 @@ def region_name(code: str | None) -> str | None:
     return div.name if div else code
 
 
+def parsed_query(q: str) -> ParsedQuery:
+    """The visitor's query with the synonyms in force."""
+    return ParsedQuery(q, get_segmenter(), synonyms=current_synonyms())
+
+
+def current_synonyms():
+    from flask import current_app
+
+    from .synonyms import SynonymFile
+
+    holder = current_app.extensions.get("search_synonyms")
+    if holder is None:
+        holder = SynonymFile(current_app.config.get("SEARCH_SYNONYMS"))
+        current_app.extensions["search_synonyms"] = holder
+    return holder.get()
+
+
 def run_search(params: SearchParams) -> SearchPage:
     started = time.perf_counter()
     engine = get_engine()
@@ -290,16 +341,49 @@ def run_search(params: SearchParams) -> SearchPage:
         target = find_identifier(params.q)
         if target is not None and (url := url_of(target)):
             return SearchPage(params, [], 1, 1, {}, redirect=url, searched=True)
-    parsed = ParsedQuery(params.q, get_segmenter())
+    parsed = parsed_query(params.q)
+    if params.view == "records":
+        page = _flat_page(params, parsed)
+    else:
+        from .grouping import grouped_page
+
+        page = grouped_page(params, parsed)
+    if params.q and params.page == 1:
+        _identifier_help(page)
+    page.took_ms = (time.perf_counter() - started) * 1000
+    page.searched = bool(params.q) or bool(params.query_args(page=None, view=None))
+    return page
+
+
+def _flat_page(params: SearchParams, parsed: ParsedQuery) -> SearchPage:
     request = SearchRequest(query=parsed, filters=filters_of(params), sort=params.sort,
                             offset=(params.page - 1) * PER_PAGE, limit=PER_PAGE)
-    result = engine.search(request)
+    result = get_engine().search(request)
     terms = parsed.highlight_terms()
     hits = [_hit(obj, terms) for obj in load_objects(result.keys)]
     pages = min((result.total + PER_PAGE - 1) // PER_PAGE, MAX_PAGE)
     return SearchPage(params, hits, result.total, pages, _facet_values(params, result.facets),
-                      took_ms=(time.perf_counter() - started) * 1000,
-                      searched=bool(params.q) or bool(params.query_args(page=None)))
+                      total_records=result.total)
+
+
+def _identifier_help(page: SearchPage) -> None:
+    """A USCC-shaped query with a wrong check character: say so, offer the nearest valid ones."""
+    problem = uscc_problem(page.params.q)
+    if problem is None:
+        return
+    page.uscc_notice = problem
+    typed, corrected = problem
+    found = list(db.session.scalars(sa.select(Agency).where(Agency.uscc == corrected)))
+    if not found:  # one character mistyped elsewhere: USCCs at edit distance 1
+        plan = [[("fuzzy", "ids", typed)]]
+        groups = get_engine().groups_matching(plan, Filters(today=ymd(timeutil.today()),
+                                                            kinds=("agency",)), limit=10)
+        ids = [int(g[1:]) for g in groups if g.startswith("a")]
+        if ids:
+            found = [a for a in db.session.scalars(sa.select(Agency).where(Agency.id.in_(ids)))
+                     if uscc_is_valid(a.uscc)]
+            found.sort(key=lambda a: a.uscc)
+    page.uscc_matches = found[:5]
 
 
 # -- autocomplete ----------------------------------------------------------------------
@@ -320,12 +404,17 @@ def suggest_agencies(text: str, limit: int = 8) -> list[Agency]:
     engine = get_engine()
     agencies: list[Agency] = []
     if engine.name != "none":
+        from .grouping import identity_groups
+
+        filters = Filters(today=ymd(timeutil.today()), kinds=("agency",))
+        first = [f"agency:{g[1:]}" for g in identity_groups(t, filters) if g.startswith("a")]
         parsed = ParsedQuery(t, get_segmenter())
+        keys = list(first)
         if not parsed.empty:
-            req = SearchRequest(query=parsed, filters=Filters(today=ymd(timeutil.today()),
-                                                              kinds=("agency",)),
-                                limit=limit, facets=False, names_only=True)
-            agencies = load_objects(engine.search(req).keys)
+            req = SearchRequest(query=parsed, filters=filters, limit=limit, facets=False,
+                                names_only=True)
+            keys += [k for k in engine.search(req).keys if k not in first]
+        agencies = load_objects(keys[:limit])
     if len(agencies) < limit:  # a name still being typed: substring match in the database
         like = _escape_like(t)
         former = sa.select(AgencyFormerName.agency_id).where(
@@ -351,3 +440,50 @@ def make_hx_redirect(url: str):
     response = make_response("", 204)
     response.headers["HX-Redirect"] = url
     return response
+
+
+# -- the active filters, each removable ------------------------------------------------
+
+
+@dataclass
+class ActiveFilter:
+    label: str
+    remove_url: str
+
+
+def active_filters(params: SearchParams) -> list[ActiveFilter]:
+    """The filters in force, with the URL of the same search without each one."""
+    from flask import url_for
+
+    def without(**changes) -> str:
+        return url_for("search.search", **params.query_args(page=None, **changes))
+
+    out = [ActiveFilter(str(KIND_LABELS[k]), without(kind=[x for x in params.kinds if x != k]))
+           for k in params.kinds]
+    if params.region:
+        out.append(ActiveFilter(region_name(params.region) or params.region,
+                                without(region=None)))
+    if params.date_from:
+        out.append(ActiveFilter(str(_l("自 %(d)s", d=params.date_from.isoformat())),
+                                without(date_from=None)))
+    if params.date_to:
+        out.append(ActiveFilter(str(_l("至 %(d)s", d=params.date_to.isoformat())),
+                                without(date_to=None)))
+    out += [ActiveFilter(str(_l("信用等级 %(grade)s", grade=g)),
+                         without(grade=[x for x in params.grades if x != g]))
+            for g in params.grades]
+    out += [ActiveFilter(p, without(penalty_kind=[x for x in params.penalty_kinds if x != p]))
+            for p in params.penalty_kinds]
+    if params.active:
+        out.append(ActiveFilter(str(ACTIVE_LABELS["1"]), without(active=None)))
+    if params.group:
+        out.append(ActiveFilter(_group_label(params.group), without(group=None, view=None)))
+    return out
+
+
+def _group_label(group: str) -> str:
+    if group.startswith("a"):
+        agency = db.session.get(Agency, int(group[1:]))
+        if agency is not None:
+            return str(_l("仅“%(name)s”的信息", name=agency.name))
+    return str(_l("仅一家机构的信息"))

@@ -203,6 +203,11 @@ def bigram_stream(parts) -> str:
 # -- the user's query --------------------------------------------------------------
 
 
+# What a chunk also means: (phrases as bigrams, any of which must occur; the chunk's
+# other words with their bigrams, all required).
+SynonymAlternative = tuple[list[list[str]], list[tuple[str, list[str]]]]
+
+
 class ParsedQuery:
     """A user's query, neutralised: words (AND), quoted phrases (AND), nothing else.
 
@@ -210,7 +215,7 @@ class ParsedQuery:
     brackets, SQL and emoji are plain characters that segmentation drops.
     """
 
-    def __init__(self, raw: str | None, seg: Segmenter):
+    def __init__(self, raw: str | None, seg: Segmenter, synonyms: Any = None):
         raw = (raw or "")[:MAX_QUERY_CHARS]
         self.raw = raw
         text = normalize(raw)
@@ -243,9 +248,17 @@ class ParsedQuery:
         # words alone find every text holding the chunk (the chunk-as-substring
         # alternative adds no match, only ranking).
         self.covered: list[bool] = []
+        self.synonym_phrases: list[str] = []
+        # Per group: what the chunk also means (search/synonyms.csv), each as
+        # (phrases, any of which must occur; the chunk's other words, all required).
+        self.synonym_alternatives: list[list[SynonymAlternative]] = []
         for chunk in plain.split():
             words = seg.query_words(chunk)
             if words:
+                alternatives, meant = (_synonym_alternatives(chunk, seg, synonyms)
+                                       if synonyms else ([], []))
+                self.synonym_alternatives.append(alternatives)
+                self.synonym_phrases += meant
                 self.groups.append((
                     # A word the dictionary knows is indexed wherever it occurs;
                     # any other word (a name the HMM made up) may also match
@@ -262,12 +275,31 @@ class ParsedQuery:
         self.identifier = canonical_identifier(raw)
 
     @property
+    def ascii_words(self) -> list[str]:
+        """Words of letters only (pinyin or initials of a name, e.g. ``zexin``, ``tyzx``)."""
+        return [w for w in self.words if re.fullmatch(r"[a-z]{2,30}", w)]
+
+    @property
     def empty(self) -> bool:
         return not self.words and not self.phrases
 
     def highlight_terms(self) -> list[str]:
-        terms = set(self.phrases) | set(self.words)
+        terms = set(self.phrases) | set(self.words) | set(self.synonym_phrases)
         return sorted((t for t in terms if t.strip()), key=len, reverse=True)
+
+
+def _synonym_alternatives(chunk: str, seg: Segmenter, synonyms) -> tuple[list, list[str]]:
+    out = []
+    meant: list[str] = []
+    for term, means in synonyms.expand(chunk):
+        meant += means
+        phrases = [bigrams(m) for m in means if bigrams(m)]
+        rest = chunk.replace(term, " ").strip()
+        words = seg.query_words(rest) if rest else []
+        if phrases:
+            out.append((phrases, [(w, bigrams(w) if len(w) > 1 and not seg.known(w) else [])
+                                  for w in words]))
+    return out, meant
 
 
 # -- highlighting ---------------------------------------------------------------
@@ -293,7 +325,11 @@ def highlight(text: str | None, terms: list[str], width: int = 120) -> Markup:
     """
     if not text:
         return Markup("")
-    norm, where = _normalized_with_map(text)
+    norm = normalize(text)
+    if len(norm) == len(text):  # the usual case: normalisation kept every position
+        where = list(range(len(text)))
+    else:
+        norm, where = _normalized_with_map(text)
     spans: list[tuple[int, int]] = []
     for term in terms:
         if not term:

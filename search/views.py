@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 
@@ -30,6 +32,8 @@ def search():
         "region_name": service.region_name(params.region),
         "grades": service.vocab.CREDIT_GRADES,
         "penalty_kinds": service.vocab.PENALTY_KINDS,
+        "active_filters": service.active_filters(params),
+        "url_of": service.url_of,
     }
     template = "search/_results.html" if is_partial() else "search/search.html"
     return add_vary(make_response(render_template(template, **context)))
@@ -47,6 +51,10 @@ def suggest():
         for a in agencies
     ]
     if is_partial():
-        return add_vary(make_response(render_template("search/_suggest.html", agencies=agencies)))
+        listbox = request.args.get("listbox", "")
+        listbox = listbox if re.fullmatch(r"[a-z][a-z0-9-]{0,40}", listbox) else "suggest"
+        return add_vary(make_response(render_template(
+            "search/_suggest.html", agencies=agencies, listbox_id=listbox,
+            url_of=service.url_of)))
     return add_vary(jsonify({"query": text, "agencies": items,
                              "message": "" if items else _("没有找到匹配的代理机构")}))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import threading
 import time
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FACETS = ("kind", "region", "grade", "penalty_kinds", "active")
+_LETTERS = re.compile(r"[a-z]{2,30}")
 
 
 def word_clauses(word: str, bigrams: list[str],
@@ -37,6 +39,8 @@ def word_clauses(word: str, bigrams: list[str],
     engine.  Items are (kind, field, value, boost) with kind "term" or "phrase"."""
     clauses: list[tuple[str, str, Any, float]] = [
         ("term", "name", word, 4.0), ("term", "former", word, 2.5)]
+    if _LETTERS.fullmatch(word):  # pinyin or initials of a name (zexin, tyzx)
+        clauses.append(("term", "name_py", word, 3.0))
     if bigrams:
         clauses.append(("phrase", "name_bg", bigrams, 3.0))
     if not names_only:
@@ -56,6 +60,7 @@ class Filters:
     grades: tuple[str, ...] = ()
     penalty_kinds: tuple[str, ...] = ()
     active: bool = False
+    group: str | None = None  # one agency's documents ("a<id>"), or one record's key
 
     def without(self, facet: str) -> Filters:
         """These filters minus the one a facet selects (facets count disjunctively)."""
@@ -97,6 +102,18 @@ class SearchResult:
     # region selected) or the divisions below the selected one; an engine may
     # return other levels too (the service keeps only the level it shows).
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)  # the group of each key, in order
+
+
+# A name plan: alternatives (any), each a list of clauses (all), each clause
+# (kind, field, value) with kind "term" or "fuzzy" (edit distance 1, no transpositions).
+NamePlan = list[list[tuple[str, str, str]]]
+
+
+@dataclass
+class GroupStats:
+    total: int  # distinct groups among all matches
+    kinds: dict[str, dict[str, int]]  # group -> kind -> matching documents (asked groups only)
 
 
 class Engine:
@@ -221,6 +238,14 @@ class Engine:
         """Keys of public documents whose identifier (canonical form) is ``ident``."""
         raise NotImplementedError
 
+    def groups_matching(self, plan: NamePlan, filters: Filters, limit: int = 50) -> list[str]:
+        """Distinct groups of the documents matching a name plan (and the filters)."""
+        raise NotImplementedError
+
+    def group_stats(self, request: SearchRequest, groups: list[str]) -> GroupStats:
+        """How many groups match ``request``, and per kind counts for ``groups``."""
+        raise NotImplementedError
+
     def stamps(self) -> dict[str, str]:
         """key -> stamp of every document in the current index (for ``check``)."""
         raise NotImplementedError
@@ -253,6 +278,12 @@ class NullEngine(Engine):
 
     def find_identifier(self, ident: str, today: int) -> list[str]:
         return []
+
+    def groups_matching(self, plan, filters, limit=50) -> list[str]:
+        return []
+
+    def group_stats(self, request, groups) -> GroupStats:
+        return GroupStats(total=0, kinds={})
 
     def stamps(self) -> dict[str, str]:
         return {}

@@ -17,7 +17,16 @@ from typing import Any
 import tantivy
 from tantivy import Filter, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
-from .base import FACETS, Engine, Filters, SearchRequest, SearchResult, word_clauses
+from .base import (
+    FACETS,
+    Engine,
+    Filters,
+    GroupStats,
+    NamePlan,
+    SearchRequest,
+    SearchResult,
+    word_clauses,
+)
 
 log = logging.getLogger(__name__)
 WRITER_HEAP = 50_000_000
@@ -30,11 +39,14 @@ def _schema():
     sb.add_text_field("key", stored=True, tokenizer_name="raw")
     sb.add_text_field("stamp", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("kind", tokenizer_name="raw", fast=True, index_option="basic")
-    for name in ("name", "former", "body"):
+    # ``group``: the agency a document belongs to (results are grouped by it).
+    sb.add_text_field("group", stored=True, tokenizer_name="raw", fast=True,
+                      index_option="basic")
+    for name in ("name", "former", "body", "name_py"):
         sb.add_text_field(name, tokenizer_name="ws", index_option="freq")
     for name in ("name_bg", "body_bg"):
         sb.add_text_field(name, tokenizer_name="ws", index_option="position")
-    for name in ("name_exact", "former_exact", "ids"):
+    for name in ("name_key", "name_sub", "ids"):
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     # ``region`` holds the division code with its parents (filtering at any
     # level); ``region0..2`` hold one level each, single-valued, for the facet:
@@ -66,11 +78,11 @@ def _open(path: str, create: bool = False) -> tantivy.Index:
 
 def _document(doc: dict) -> tantivy.Document:
     d = tantivy.Document()
-    for name in ("key", "stamp", "kind", "name", "former", "body", "name_bg", "body_bg",
-                 "name_exact", "grade", "active"):
+    for name in ("key", "stamp", "kind", "group", "name", "former", "body", "name_bg", "body_bg",
+                 "name_py", "grade", "active"):
         if doc[name]:
             d.add_text(name, doc[name])
-    for name in ("former_exact", "ids", "region", "penalty_kinds"):
+    for name in ("name_key", "name_sub", "ids", "region", "penalty_kinds"):
         for value in doc[name]:
             d.add_text(name, value)
     for name, code in zip(REGION_LEVELS, doc["region"], strict=False):
@@ -80,7 +92,7 @@ def _document(doc: dict) -> tantivy.Document:
     return d
 
 
-_BASIC = {"name_exact", "former_exact", "ids"}
+_BASIC = {"name_key", "name_sub", "ids"}
 
 
 def _term(field: str, value: str, boost: float = 1.0):
@@ -143,6 +155,8 @@ def _filter_clauses(f: Filters) -> list:
         clauses.append(_one_of("penalty_kinds", f.penalty_kinds))
     if f.active:
         clauses.append(_one_of("active", ["1"]))
+    if f.group:
+        clauses.append(_one_of("group", [f.group]))
     return clauses
 
 
@@ -174,6 +188,7 @@ def _chunk_clauses(q, names_only: bool, whole_is_chunk: bool) -> tuple[list, lis
                        for kind, field, value, boost in word_clauses(word, bgs, names_only)]
             each.append(_any(options))
         alternatives = [_all(each)] if len(each) > 1 else each
+        alternatives += _synonym_clauses(q.synonym_alternatives[len(must)], names_only)
         if chunk and len(words) > 1:
             name_boost, body_boost = (9.0, 3.0) if whole_is_chunk else (3.0, 1.0)
             phrases = [_phrase("name_bg", chunk, name_boost)]
@@ -184,6 +199,24 @@ def _chunk_clauses(q, names_only: bool, whole_is_chunk: bool) -> tuple[list, lis
             (should if covered else alternatives).extend(phrases)
         must.append(_any(alternatives) if len(alternatives) > 1 else alternatives[0])
     return must, should
+
+
+def _synonym_clauses(alternatives, names_only: bool) -> list:
+    """A chunk holding a synonym term also matches what the term means (and its other words)."""
+    out = []
+    for phrases, rest in alternatives:
+        meant = []
+        for tokens in phrases:
+            meant.append(_phrase("name_bg", tokens, 3.0))
+            if not names_only:
+                meant.append(_phrase("body_bg", tokens, 1.0))
+        required = [_any(meant)]
+        for word, bgs in rest:
+            required.append(_any([(_term if kind == "term" else _phrase)(field, value, boost)
+                                  for kind, field, value, boost
+                                  in word_clauses(word, bgs, names_only)]))
+        out.append(_all(required) if len(required) > 1 else required[0])
+    return out
 
 
 def _quoted_phrase_clause(tokens: list[str], word: str | None, names_only: bool):
@@ -201,8 +234,9 @@ def _quoted_phrase_clause(tokens: list[str], word: str | None, names_only: bool)
 
 
 def _bonus_clauses(q, names_only: bool, whole_is_chunk: bool) -> list:
-    """Exact names and identifiers get a constant bonus; the whole query as a phrase ranks."""
-    should = [_const("name_exact", q.exact, 100.0), _const("former_exact", q.exact, 60.0)]
+    """Identifiers get a constant bonus; the whole query as a phrase ranks.  (An agency's
+    exact name is not a bonus: the service ranks it first as a tier of its own.)"""
+    should = []
     if q.identifier:
         should.append(_const("ids", q.identifier, 100.0))
     if q.whole_bigrams and not whole_is_chunk:
@@ -276,10 +310,47 @@ class TantivyEngine(Engine):
         kwargs: dict[str, Any] = {"order_by_field": "date"} if sort == "date" else {}
         result = searcher.search(query, request.limit, count=True, offset=request.offset,
                                  **kwargs)
-        keys = [searcher.doc(addr)["key"][0] for _score, addr in result.hits]
+        keys, groups = [], []
+        for _score, addr in result.hits:
+            doc = searcher.doc(addr)
+            keys.append(doc["key"][0])
+            groups.append(doc["group"][0])
         facets = self._facets(searcher, scored, request.filters) if request.facets else {}
         total: int = result.count  # type: ignore[attr-defined]  # present with count=True
-        return SearchResult(keys=keys, total=total, facets=facets)
+        return SearchResult(keys=keys, total=total, facets=facets, groups=groups)
+
+    def groups_matching(self, plan: NamePlan, filters: Filters, limit: int = 50) -> list[str]:
+        index = self._reader()
+        if index is None or not plan:
+            return []
+        alternatives = []
+        for clauses in plan:
+            parts = [_term(field, value) if kind == "term" else
+                     Query.fuzzy_term_query(SCHEMA, field, value, distance=1,
+                                            transposition_cost_one=False, prefix=False)
+                     for kind, field, value in clauses]
+            alternatives.append(_all(parts) if len(parts) > 1 else parts[0])
+        query = _full_query(Query.const_score_query(_any(alternatives), 1.0), filters)
+        res = index.searcher().aggregate(query, {"g": {"terms": {"field": "group",
+                                                                  "size": limit}}})
+        return sorted(b["key"] for b in res["g"]["buckets"])
+
+    def group_stats(self, request: SearchRequest, groups: list[str]) -> GroupStats:
+        index = self._reader()
+        if index is None:
+            return GroupStats(total=0, kinds={})
+        searcher = index.searcher()
+        query = _full_query(text_query(request.query), request.filters)
+        res = searcher.aggregate(query, {"n": {"cardinality": {"field": "group"}}})
+        kinds: dict[str, dict[str, int]] = {}
+        if groups:
+            only = Query.boolean_query([(Occur.Must, query),
+                                        (Occur.Must, _one_of("group", groups))])
+            aggs = {"g": {"terms": {"field": "group", "size": len(groups)},
+                          "aggs": {"k": {"terms": {"field": "kind", "size": 10}}}}}
+            for b in searcher.aggregate(only, aggs)["g"]["buckets"]:
+                kinds[b["key"]] = {k["key"]: k["doc_count"] for k in b["k"]["buckets"]}
+        return GroupStats(total=round(res["n"]["value"] or 0), kinds=kinds)
 
     def find_identifier(self, ident: str, today: int) -> list[str]:
         index = self._reader()

@@ -26,7 +26,16 @@ from whoosh import fields, index, query, sorting
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.reading import ReaderClosed
 
-from .base import FACETS, Engine, Filters, SearchRequest, SearchResult, word_clauses
+from .base import (
+    FACETS,
+    Engine,
+    Filters,
+    GroupStats,
+    NamePlan,
+    SearchRequest,
+    SearchResult,
+    word_clauses,
+)
 
 SEP = "\x1f"  # separates the values of a multi-valued keyword field
 
@@ -39,13 +48,15 @@ def _schema() -> fields.Schema:
         key=fields.ID(stored=True, unique=True),
         stamp=fields.STORED(),
         kind=fields.ID(),
+        group=fields.ID(stored=True, sortable=True),
         name=fields.TEXT(analyzer=WS, phrase=False, field_boost=1.0),
         former=fields.TEXT(analyzer=WS, phrase=False),
         body=fields.TEXT(analyzer=WS, phrase=False),
         name_bg=fields.TEXT(analyzer=WS, phrase=True),
         body_bg=fields.TEXT(analyzer=WS, phrase=True),
-        name_exact=fields.ID(),
-        former_exact=fields.TEXT(analyzer=MULTI, phrase=False),
+        name_py=fields.TEXT(analyzer=WS, phrase=False),
+        name_key=fields.TEXT(analyzer=MULTI, phrase=False),
+        name_sub=fields.TEXT(analyzer=MULTI, phrase=False),
         ids=fields.TEXT(analyzer=MULTI, phrase=False),
         region=fields.TEXT(analyzer=MULTI, phrase=False),
         grade=fields.ID(),
@@ -62,11 +73,11 @@ SCHEMA = _schema()
 
 def _fields(doc: dict) -> dict:
     out = {}
-    for name in ("key", "stamp", "kind", "name", "former", "body", "name_bg", "body_bg",
-                 "name_exact", "grade", "active"):
+    for name in ("key", "stamp", "kind", "group", "name", "former", "body", "name_bg", "body_bg",
+                 "name_py", "grade", "active"):
         if doc[name]:
             out[name] = doc[name]
-    for name in ("former_exact", "ids", "region", "penalty_kinds"):
+    for name in ("name_key", "name_sub", "ids", "region", "penalty_kinds"):
         if doc[name]:
             out[name] = SEP.join(doc[name])
     for name in ("date", "pub_from", "pub_to"):
@@ -105,13 +116,15 @@ def _filter(f: Filters):
         clauses.append(query.Or([query.Term("penalty_kinds", p) for p in f.penalty_kinds]))
     if f.active:
         clauses.append(query.Term("active", "1"))
+    if f.group:
+        clauses.append(query.Term("group", f.group))
     return query.And(clauses)
 
 
 def text_query(q, names_only: bool = False):
     if q.empty:
         return None
-    must = []
+    must: list = []
     for words, chunk in q.groups:
         each = []
         for word, bgs in words:
@@ -119,6 +132,7 @@ def text_query(q, names_only: bool = False):
                        for kind, field, value, boost in word_clauses(word, bgs, names_only)]
             each.append(query.Or(options))
         alternatives = [query.And(each)] if len(each) > 1 else each
+        alternatives += _synonym_clauses(q.synonym_alternatives[len(must)], names_only)
         if chunk and len(words) > 1:
             alternatives.append(_phrase("name_bg", chunk, 3.0))
             if not names_only:
@@ -129,15 +143,43 @@ def text_query(q, names_only: bool = False):
         if not names_only:
             options.append(_phrase("body_bg", tokens, 1.5))
         must.append(query.Or(options))
-    # Exact names and identifiers get a constant bonus larger than any text score.
-    should = [_const("name_exact", q.exact, 100.0), _const("former_exact", q.exact, 60.0)]
+    # Identifiers get a constant bonus.  (An agency's exact name is not a bonus:
+    # the service ranks it first as a tier of its own.)
+    should = []
     if q.identifier:
         should.append(_const("ids", q.identifier, 100.0))
     if q.whole_bigrams:
         should.append(_phrase("name_bg", q.whole_bigrams, 6.0))
         if not names_only:
             should.append(_phrase("body_bg", q.whole_bigrams, 2.0))
+    if not should:
+        return query.And(must)
     return query.AndMaybe(query.And(must), query.Or(should))
+
+
+def _word_clause(word, bgs, names_only):
+    return query.Or([(_term if kind == "term" else _phrase)(field, value, boost)
+                     for kind, field, value, boost in word_clauses(word, bgs, names_only)])
+
+
+def _synonym_clauses(alternatives, names_only: bool) -> list:
+    """A chunk holding a synonym term also matches what the term means (and its other words)."""
+    out = []
+    for phrases, rest in alternatives:
+        meant = []
+        for tokens in phrases:
+            meant.append(_phrase("name_bg", tokens, 3.0))
+            if not names_only:
+                meant.append(_phrase("body_bg", tokens, 1.0))
+        required = [query.Or(meant)] + [_word_clause(w, b, names_only) for w, b in rest]
+        out.append(query.And(required) if len(required) > 1 else required[0])
+    return out
+
+
+def _name_clause(kind, field, value):
+    if kind == "term":
+        return query.Term(field, value)
+    return query.FuzzyTerm(field, value, maxdist=1, prefixlength=0)
 
 
 class WhooshEngine(Engine):
@@ -190,10 +232,12 @@ class WhooshEngine(Engine):
             upto = request.offset + request.limit
             results = searcher.search(q, filter=_filter(request.filters), limit=max(upto, 1),
                                       **kwargs)
-            keys = [hit["key"] for hit in results[request.offset:upto]]
+            page = results[request.offset:upto]
+            keys = [hit["key"] for hit in page]
+            groups = [hit["group"] for hit in page]
             total = len(results)
             facets = self._facets(searcher, q, request.filters) if request.facets else {}
-            return SearchResult(keys=keys, total=total, facets=facets)
+            return SearchResult(keys=keys, total=total, facets=facets, groups=groups)
 
         return self._with_searcher(run) or SearchResult(keys=[], total=0, facets={})
 
@@ -211,6 +255,47 @@ class WhooshEngine(Engine):
             for n in names:
                 out[n] = {k: v for k, v in res.groups(n).items() if k not in (None, "")}
         return out
+
+    def groups_matching(self, plan: NamePlan, filters: Filters, limit: int = 50) -> list[str]:
+        if not plan:
+            return []
+        alternatives = []
+        for clauses in plan:
+            parts = [_name_clause(*c) for c in clauses]
+            alternatives.append(query.And(parts) if len(parts) > 1 else parts[0])
+        q = query.Or(alternatives)
+
+        def run(searcher):
+            res = searcher.search(q, filter=_filter(filters), limit=1,
+                                  groupedby={"g": sorting.FieldFacet("group")},
+                                  maptype=sorting.Count)
+            counts = res.groups("g")
+            top = sorted(counts, key=lambda g: (-counts[g], g))[:limit]
+            return sorted(top)
+
+        return self._with_searcher(run) or []
+
+    def group_stats(self, request: SearchRequest, groups: list[str]) -> GroupStats:
+        scored = text_query(request.query)
+        q = scored if scored is not None else query.Every()
+
+        def run(searcher):
+            res = searcher.search(q, filter=_filter(request.filters), limit=1,
+                                  groupedby={"g": sorting.FieldFacet("group")},
+                                  maptype=sorting.Count)
+            total = len(res.groups("g"))
+            kinds: dict[str, dict[str, int]] = {}
+            if groups:
+                only = query.And([_filter(request.filters),
+                                  query.Or([query.Term("group", g) for g in groups])])
+                facet = sorting.MultiFacet(["group", "kind"])
+                res = searcher.search(q, filter=only, limit=1, groupedby={"gk": facet},
+                                      maptype=sorting.Count)
+                for (group, kind), n in res.groups("gk").items():
+                    kinds.setdefault(group, {})[kind] = n
+            return GroupStats(total=total, kinds=kinds)
+
+        return self._with_searcher(run) or GroupStats(total=0, kinds={})
 
     def find_identifier(self, ident: str, today: int) -> list[str]:
         if not ident:

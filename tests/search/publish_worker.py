@@ -4,7 +4,7 @@ import sys
 
 from portal import create_app
 from portal.extensions import db
-from tests.factories import register as f
+from tests.search.conftest import penalty_row
 
 
 def main(db_url, index_dir, engine, tag, n):
@@ -17,7 +17,7 @@ def main(db_url, index_dir, engine, tag, n):
     with app.app_context():
         ag = db.session.get(__import__("portal.register.models", fromlist=["Agency"]).Agency, 1)
         for i in range(int(n)):
-            f.penalty_row(ag, facts=f"并发发布测试{tag}第{i}号", decision_number=f"并发〔{tag}〕{i}号")
+            penalty_row(ag, facts=f"并发发布测试{tag}第{i}号", decision_number=f"并发〔{tag}〕{i}号")
             db.session.commit()
 
 

@@ -17,6 +17,7 @@ from search.cli import check, rebuild
 from search.engines.base import Filters, SearchRequest
 from search.text import ParsedQuery
 from tests.factories import register as f
+from tests.search.conftest import penalty_row
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -57,7 +58,7 @@ def test_rebuild_while_queries_run(app):
     with app.app_context(), app.test_request_context():
         ag = f.make_agency(name="重建测试专利代理有限公司")
         for i in range(30):
-            f.penalty_row(ag, facts=f"重建期间查询测试第{i}件")
+            penalty_row(ag, facts=f"重建期间查询测试第{i}件")
         db.session.commit()
         assert count("重建期间查询测试") == 30
     errors: list[BaseException] = []
@@ -82,7 +83,7 @@ def test_rebuild_while_queries_run(app):
                 rebuild()
                 # publishing during and between rebuilds
                 ag = db.session.scalar(sa.select(f.Agency).where(f.Agency.name.like("重建%")))
-                f.penalty_row(ag, facts="重建之后发布的处罚")
+                penalty_row(ag, facts="重建之后发布的处罚")
                 db.session.commit()
     finally:
         stop.set()

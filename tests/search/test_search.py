@@ -16,6 +16,7 @@ from search.cli import check
 from search.engines.base import Filters, SearchRequest
 from search.text import ParsedQuery
 from tests.factories import register as f
+from tests.search.conftest import penalty_row
 
 TODAY = dt.date(2026, 1, 15)
 
@@ -40,7 +41,8 @@ def search_page(client, **args):
 
 
 def result_count(html: str) -> int:
-    m = re.search(r"共找到 (\d+) 条结果", html)
+    """Matching documents (records and agencies) the page reports, in either view."""
+    m = re.search(r"共找到 (\d+) 条结果", html) or re.search(r"个结果（(\d+) 条信息）", html)
     return int(m.group(1)) if m else 0
 
 
@@ -56,12 +58,12 @@ def _register():
                             former_names=["太原晋阳知识产权代理有限公司"])
     jinyang_branch = f.make_agency(name="晋阳专利代理事务所太原分所", division_code="140106")
     pujiang = f.make_agency(name="上海浦江专利代理有限公司", division_code="310115", kind="both")
-    f.penalty_row(jinyang, facts="经查，该机构专利代理师未落实签名责任制，且代理非正常专利申请12件。",
+    penalty_row(jinyang, facts="经查，该机构专利代理师未落实签名责任制，且代理非正常专利申请12件。",
                   kinds="警告、罚款", violation_type="代理师未落实签名责任制",
                   decision_number="并市监处罚〔2025〕7号", decided_on=dt.date(2025, 5, 20))
-    f.penalty_row(pujiang, facts="该机构以不正当手段招揽业务，签名混乱，责任不清，未建立制度。",
+    penalty_row(pujiang, facts="该机构以不正当手段招揽业务，签名混乱，责任不清，未建立制度。",
                   kinds="通报批评", decided_on=dt.date(2024, 11, 2))
-    f.penalty_row(None, party_name="某无资质代理个人", facts="无资质专利代理，承接专利申请代理业务。",
+    penalty_row(None, party_name="某无资质代理个人", facts="无资质专利代理，承接专利申请代理业务。",
                   kinds="罚款、没收违法所得", decided_on=dt.date(2025, 8, 8))
     f.spot_check_row(jinyang, result="代理师未落实签名责任制", completed_on=dt.date(2025, 4, 1))
     f.spot_check_row(pujiang, result="未发现问题", completed_on=dt.date(2025, 9, 1))
@@ -77,16 +79,19 @@ def _register():
 # -- relevance -------------------------------------------------------------------
 
 
+def first_groups(q: str, **args) -> list[str]:
+    page = service.run_search(service.parse_params(_args(q=q, **args)))
+    return [r.group for r in page.results]
+
+
 def test_exact_name_comes_first(register):
-    keys = keys_for("晋阳专利代理事务所太原分所")
-    assert keys[0] == f"agency:{register['branch'].id}"
-    keys = keys_for("太原市晋阳专利代理事务所（普通合伙）")
-    assert keys[0] == f"agency:{register['jinyang'].id}"
+    assert first_groups("晋阳专利代理事务所太原分所")[0] == f"a{register['branch'].id}"
+    assert first_groups("太原市晋阳专利代理事务所（普通合伙）")[0] == f"a{register['jinyang'].id}"
 
 
 def test_former_name_finds_the_agency_and_its_records(register):
+    assert first_groups("太原晋阳知识产权代理有限公司")[0] == f"a{register['jinyang'].id}"
     keys = keys_for("太原晋阳知识产权代理有限公司")
-    assert keys[0] == f"agency:{register['jinyang'].id}"
     assert any(k.startswith("penalty:") for k in keys)
 
 
@@ -229,13 +234,18 @@ def test_sort_by_date_and_pagination(register, client):
     for i in range(25):
         f.spot_check_row(register["pujiang"], task_number=f"P-{i}", remarks=f"分页测试{i}")
     db.session.commit()
-    p1 = service.run_search(service.parse_params(_args(q="分页测试")))
-    p2 = service.run_search(service.parse_params(_args(q="分页测试", page="2")))
+    p1 = service.run_search(service.parse_params(_args(q="分页测试", view="records")))
+    p2 = service.run_search(service.parse_params(_args(q="分页测试", page="2", view="records")))
     assert p1.total == 25 and p1.pages == 2
     assert len(p1.hits) == 20 and len(p2.hits) == 5
     assert not {h.obj.id for h in p1.hits} & {h.obj.id for h in p2.hits}
-    html = search_page(client, q="分页测试")
+    html = search_page(client, q="分页测试", view="records")
     assert 'rel="next"' in html
+    # grouped: the 25 spot checks are one result, the agency's, with a link to all of them
+    grouped = service.run_search(service.parse_params(_args(q="分页测试")))
+    assert grouped.total == 1 and grouped.total_records == 25
+    assert grouped.results[0].group == f"a{register['pujiang'].id}"
+    assert grouped.results[0].matched == 25 and "group=a" in grouped.results[0].all_url
 
 
 # -- bad input ------------------------------------------------------------------
@@ -303,7 +313,7 @@ def test_suggest(register, client):
 
 def test_publish_edit_withdraw_and_rollback(register):
     ag = register["pujiang"]
-    p = f.penalty_row(ag, facts="新发布的处罚涉及虚构的测试词汇甲乙丙丁。")
+    p = penalty_row(ag, facts="新发布的处罚涉及虚构的测试词汇甲乙丙丁。")
     db.session.commit()
     assert keys_for("甲乙丙丁") == [f"penalty:{p.id}"]
     p.facts = "修改后的事实戊己庚辛。"
@@ -313,7 +323,7 @@ def test_publish_edit_withdraw_and_rollback(register):
     db.session.commit()
     assert keys_for("戊己庚辛") == []
     # a rolled-back publication never reaches the index
-    f.penalty_row(ag, facts="回滚的处罚壬癸子丑。")
+    penalty_row(ag, facts="回滚的处罚壬癸子丑。")
     db.session.flush()
     db.session.rollback()
     assert keys_for("壬癸子丑") == []
@@ -321,13 +331,13 @@ def test_publish_edit_withdraw_and_rollback(register):
 
 
 def test_savepoint_rollback_keeps_outer_changes(register):
-    p = f.penalty_row(register["pujiang"], facts="外层事务寅卯辰巳。")
+    p = penalty_row(register["pujiang"], facts="外层事务寅卯辰巳。")
     db.session.flush()
     with db.session.begin_nested():
-        f.penalty_row(register["pujiang"], facts="内层午未申酉。")
+        penalty_row(register["pujiang"], facts="内层午未申酉。")
         db.session.flush()
     nested = db.session.begin_nested()
-    f.penalty_row(register["pujiang"], facts="内层回滚戌亥。")
+    penalty_row(register["pujiang"], facts="内层回滚戌亥。")
     db.session.flush()
     nested.rollback()
     db.session.commit()
@@ -336,7 +346,7 @@ def test_savepoint_rollback_keeps_outer_changes(register):
 
 
 def test_window_expiry_needs_no_reindex(register, monkeypatch):
-    p = f.penalty_row(register["pujiang"], facts="公示期测试词语甲子乙丑。",
+    p = penalty_row(register["pujiang"], facts="公示期测试词语甲子乙丑。",
                       publication_ends_on=dt.date(2026, 3, 31))
     db.session.commit()
     assert keys_for("甲子乙丑") == [f"penalty:{p.id}"]
@@ -403,7 +413,7 @@ def test_indexing_failure_never_fails_the_commit(register, monkeypatch, caplog):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(get_engine(), "write", boom)
-    p = f.penalty_row(register["pujiang"], facts="写索引失败也要提交成功。")
+    p = penalty_row(register["pujiang"], facts="写索引失败也要提交成功。")
     db.session.commit()
     assert db.session.get(Penalty, p.id) is not None
     assert "indexing" in caplog.text
@@ -445,3 +455,31 @@ def test_engine_none(app_config, tmp_path):
         db.create_all()
         html = app.test_client().get("/search/?q=专利").get_data(as_text=True)
         assert "搜索功能暂未启用" in html
+
+
+def test_records_published_by_the_services_and_the_importer_are_searchable(app):
+    """The register writes new records with bulk Core INSERTs (no ORM flush): the index must
+    still follow every commit — a record published through the staff form's service, and
+    rows of an imported file."""
+    import io
+
+    from portal.register import services
+    from portal.register.importer import apply_import, plan_import
+
+    with app.test_request_context():
+        agency = f.make_agency(name="太原索引测试知识产权代理有限公司", division_code="140105")
+        penalty = f.make_penalty(agency, facts="经查，当事人以索引测试方式招揽业务。",
+                                 decided_on=dt.date(2025, 12, 1), published_on=dt.date(2025, 12, 2))
+        db.session.commit()
+        assert f"penalty:{penalty.id}" in keys_for("索引测试")
+        header = "任务编号,任务名称,检查类型,统一社会信用代码,检查完成日期,检查结果,检查实施机关\n"
+        row = f"T-IDX-1,导入索引核对抽查,不定向抽查,{agency.uscc},2026-01-05,未发现问题,太原市市场监督管理局\n"
+        plan = plan_import("spot_check", io.BytesIO((header + row).encode()), "s.csv")
+        assert plan.ok, plan.errors
+        apply_import(plan)
+        db.session.commit()
+        check_id = db.session.scalar(sa.select(SpotCheck.id).where(SpotCheck.task_number == "T-IDX-1"))
+        assert f"spot_check:{check_id}" in keys_for("导入索引核对")
+        services.withdraw_record(penalty, "测试撤回")
+        db.session.commit()
+        assert f"penalty:{penalty.id}" not in keys_for("索引测试")

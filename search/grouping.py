@@ -1,0 +1,255 @@
+"""The grouped view: one result per agency, in tiers.
+
+Ordering is a tiered sort, not a bonus added to a score:
+
+0. agencies whose current or former name IS the query (identity keys, see
+   :mod:`search.names`), whatever their records score;
+1. everything the text query matches, grouped by agency (a group's rank is its
+   best document's rank; records of unregistered parties are groups of their own);
+2. when that finds less than a page: agencies whose name is one character off
+   (edit distance 1, queries of 4+ characters) or sounds the same (pinyin).
+
+The engine returns keys with their groups; this module fetches a window of
+hits large enough to fill the page with distinct groups (growing it when a few
+agencies hold many matching records) and counts the rest with an aggregation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.register import queries, vocab
+from portal.register.divisions import lineage
+from portal.register.models import Agency, Division
+
+from . import get_engine
+from .documents import split_key
+from .engines.base import Filters, NamePlan, SearchRequest
+from .names import MIN_FUZZY_CHARS, identity_key, syllables
+from .service import (
+    KIND_LABELS,
+    MAX_PAGE,
+    PER_PAGE,
+    Hit,
+    Result,
+    SearchPage,
+    SearchParams,
+    _facet_values,
+    _hit,
+    filters_of,
+    load_objects,
+    url_of,
+)
+from .text import ParsedQuery, highlight, normalize
+
+WINDOW = 200  # hits fetched to fill a page with distinct groups …
+MAX_WINDOW = 12_800  # … growing fourfold up to this many
+SIMILAR_LIMIT = 10
+FEW = 3  # fewer groups than this: "did you mean" names that look or sound alike
+_CJK_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+
+COUNT_LABELS = {
+    "spot_check": _l("%(n)s 条抽查结果"),
+    "penalty": _l("%(n)s 条行政处罚"),
+    "credit_grade": _l("%(n)s 条信用评价"),
+    "list_entry": _l("%(n)s 条名录记录"),
+}
+TIER_BADGES = {0: _l("名称一致"), 2: _l("名称相近")}
+
+
+def identity_groups(q: str, filters: Filters) -> list[str]:
+    """Groups of the agencies whose current or former name is ``q`` (identity keys equal)."""
+    key = identity_key(q)
+    if len(key) < 2:
+        return []
+    return get_engine().groups_matching([[("term", "name_key", key)]], filters, limit=20)
+
+
+def similar_plan(q: str, parsed: ParsedQuery) -> NamePlan:
+    """Names one character off (4+ characters), or names that sound like the query's words."""
+    key = identity_key(q)
+    plan: NamePlan = []
+    if len(key) >= MIN_FUZZY_CHARS:
+        plan.append([("fuzzy", "name_key", key)])
+        if len(key) <= 8:
+            plan.append([("fuzzy", "name_sub", key)])
+    sounds = sound_pieces(parsed.words)
+    if sounds:
+        plan.append([("term", "name_py", s) for s in sounds])
+    return plan
+
+
+def sound_pieces(words: list[str]) -> list[str]:
+    """A query of Chinese characters as its sound: the pinyin of consecutive pairs of
+    characters (the last piece three when the count is odd), each of which the name must
+    hold, so 太原创福 finds 太原市创富 (taiyuan + chuangfu) whatever the segmenter made of
+    the unknown name.  [] when the query is not 2–12 Chinese characters."""
+    text = "".join(words)
+    if not 2 <= len(text) <= 12 or not all(_CJK_WORD.match(w) for w in words):
+        return []
+    syl = syllables(text)
+    if len(syl) != len(text):
+        return []
+    cuts = list(range(0, len(syl) - 1, 2))
+    pieces = ["".join(syl[a:b]) for a, b in zip(cuts, [*cuts[1:], len(syl)], strict=True)]
+    return list(dict.fromkeys(pieces))
+
+
+def _main_groups(parsed: ParsedQuery, params: SearchParams, filters: Filters, need: int):
+    """(groups in rank order, best key per group, last result, all hits fetched?, facets)."""
+    engine = get_engine()
+    window = max(WINDOW, need * 4)
+    facets: dict = {}
+    while True:
+        request = SearchRequest(query=parsed, filters=filters, sort=params.sort, offset=0,
+                                limit=window, facets=not facets)
+        result = engine.search(request)
+        facets = facets or result.facets
+        best: dict[str, str] = {}
+        for key, group in zip(result.keys, result.groups, strict=True):
+            best.setdefault(group, key)
+        exhausted = len(result.keys) >= result.total
+        if exhausted or len(best) >= need or window >= MAX_WINDOW:
+            return list(best), best, result, exhausted, facets
+        window *= 4
+
+
+def _tiers(params: SearchParams, parsed: ParsedQuery, filters: Filters, main: list[str],
+           ranked: bool) -> tuple[list[str], dict[str, int]]:
+    """All groups in tier order, and the tier of each (see the module's docstring)."""
+    in_main = {g: i for i, g in enumerate(main)}
+    first = sorted(identity_groups(params.q, filters) if ranked else [],
+                   key=lambda g: (in_main.get(g, len(in_main)), g))
+    tiers = dict.fromkeys(first, 0)
+    order = first + [g for g in main if g not in tiers]
+    tiers.update((g, 1) for g in main if g not in tiers)
+    plan = similar_plan(params.q, parsed) if ranked and len(order) < PER_PAGE else []
+    if plan:
+        similar = [g for g in get_engine().groups_matching(plan, filters, SIMILAR_LIMIT)
+                   if g not in tiers]
+        tiers.update((g, 2) for g in similar)
+        order += similar
+    return order, tiers
+
+
+def grouped_page(params: SearchParams, parsed: ParsedQuery) -> SearchPage:
+    filters = filters_of(params)
+    need = params.page * PER_PAGE
+    ranked = params.sort == "relevance" and not parsed.empty
+    main, best, result, exhausted, facets = _main_groups(parsed, params, filters, need)
+    order, tiers = _tiers(params, parsed, filters, main, ranked)
+    page_groups = order[(params.page - 1) * PER_PAGE:need]
+    if exhausted:  # every hit is known: count here
+        total_groups = len(order)
+        kinds: dict[str, Counter] = defaultdict(Counter)
+        for key, group in zip(result.keys, result.groups, strict=True):
+            kinds[group][split_key(key)[0]] += 1
+    else:  # ask the engine (an aggregation over every match)
+        in_main = set(main)
+        stats = get_engine().group_stats(SearchRequest(query=parsed, filters=filters),
+                                         [g for g in page_groups if g in in_main])
+        total_groups = stats.total + sum(1 for g in order if g not in in_main)
+        kinds = defaultdict(Counter, {g: Counter(c) for g, c in stats.kinds.items()})
+    results = build_results(params, parsed, page_groups, best, tiers, kinds)
+    pages = min((total_groups + PER_PAGE - 1) // PER_PAGE, MAX_PAGE)
+    page = SearchPage(params, [r.hit for r in results], total_groups, pages,
+                      _facet_values(params, facets), results=results,
+                      total_records=result.total)
+    if ranked and sum(1 for t in tiers.values() if t < 2) < FEW:
+        page.did_you_mean = [r.agency for r in results if r.tier == 2 and r.agency][:FEW]
+    return page
+
+
+# -- building the results of a page -----------------------------------------------
+
+
+def build_results(params: SearchParams, parsed: ParsedQuery, groups: list[str],
+                  best: dict[str, str], tiers: dict[str, int], kinds) -> list:
+    agency_ids = [int(g[1:]) for g in groups if g.startswith("a")]
+    keys = [best.get(g, f"agency:{g[1:]}" if g.startswith("a") else g) for g in groups]
+    loaded = load_objects(keys)
+    objects = dict(zip(_keys_of(loaded), loaded, strict=True))
+    agencies = {a.id: a for a in db.session.scalars(
+        sa.select(Agency).where(Agency.id.in_(agency_ids))
+        .options(selectinload(Agency.former_names)))} if agency_ids else {}
+    grades = queries.current_grades(agency_ids)
+    places = _places([a.division_code for a in agencies.values()])
+    terms = parsed.highlight_terms()
+    key_of_query = identity_key(params.q)
+    out = []
+    for group, key in zip(groups, keys, strict=True):
+        obj = objects.get(key)
+        agency = agencies.get(int(group[1:])) if group.startswith("a") else None
+        if obj is None and agency is None:
+            continue  # deleted since it was indexed
+        counts = kinds.get(group, Counter())
+        result = (_agency_result(group, agency, obj, terms, grades, places, counts)
+                  if agency is not None else _record_result(group, obj, terms, counts))
+        result.tier = tiers.get(group, 1)
+        _badges(result, key_of_query, terms)
+        result.all_url = url_for("search.search", **params.query_args(
+            group=group, view="records", page=None)) if result.matched > 1 else None
+        out.append(result)
+    return out
+
+
+def _keys_of(objs) -> list[str]:
+    from .documents import key_of
+
+    return [key_of(o) for o in objs]
+
+
+def _places(codes) -> dict[str, str]:
+    """Division code -> its full name (province, city, district), one query for a page."""
+    wanted = {c for code in set(codes) for c in lineage(code)}
+    names = dict(db.session.execute(sa.select(Division.code, Division.name)
+                                    .where(Division.code.in_(wanted))).all()) if wanted else {}
+    return {code: "".join(names[c] for c in lineage(code) if c in names) or code
+            for code in set(codes)}
+
+
+def _agency_result(group, agency: Agency, obj, terms, grades, places, counts) -> Result:
+    best = _hit(obj, terms) if obj is not None and not isinstance(obj, Agency) else None
+    if best is None:
+        hit = _hit(agency, terms)
+    else:  # the snippet is the record's: the agency's own is not needed
+        hit = Hit(kind="agency", kind_label=str(KIND_LABELS["agency"]), obj=agency,
+                  title=highlight(agency.name, terms, width=200), snippet=Markup(""),
+                  url=url_of(agency), date=agency.established_on)
+    grade = grades.get(agency.id)
+    facts = [str(vocab.AGENCY_STATUSES.get(agency.status, agency.status)),
+             places.get(agency.division_code, agency.division_code),
+             str(_l("统一社会信用代码 %(uscc)s", uscc=agency.uscc)),
+             str(_l("信用等级 %(grade)s", grade=grade) if grade else _l("暂无信用等级"))]
+    labels = [str(COUNT_LABELS[k]) % {"n": counts[k]} for k in COUNT_LABELS if counts.get(k)]
+    return Result(group=group, tier=1, hit=hit, best=best, agency=agency, facts=facts,
+                  counts=labels, matched=sum(counts.values()))
+
+
+def _record_result(group, obj, terms, counts) -> Result:
+    hit = _hit(obj, terms)
+    return Result(group=group, tier=1, hit=hit, facts=[str(_l("当事人不是登记在册的代理机构"))],
+                  matched=sum(counts.values()) or 1)
+
+
+def _badges(result: Result, key_of_query: str, terms: list[str]) -> None:
+    agency = result.agency
+    if result.tier == 0 and agency is not None:
+        result.badges.append(str(_l("名称一致")) if identity_key(agency.name) == key_of_query
+                             else str(_l("曾用名一致")))
+    elif result.tier in TIER_BADGES:
+        result.badges.append(str(TIER_BADGES[result.tier]))
+    if result.best is not None and agency is not None:
+        names = normalize(" ".join([agency.name, *(f.name for f in agency.former_names)]))
+        own = [t for t in terms if normalize(t) not in names and t in normalize(
+            str(result.best.snippet.striptags()) + str(result.best.title.striptags()))]
+        if own:
+            result.badges.append(str(_l("匹配“%(terms)s”", terms="”“".join(own[:3]))))
