@@ -1,10 +1,10 @@
 """Public register pages benchmark: p50/p95 per page and CSV download rate.
 
     export PORTAL_INSTANCE_PATH=/tmp/pages-inst      # or PORTAL_DATABASE_URL=...
-    /work/venv-probe/bin/portal db upgrade && /work/venv-probe/bin/portal demo --agencies 100000
-    /work/venv-probe/bin/python bench/pages.py --runs 20
-    /work/venv-probe/bin/python bench/pages.py --runs 5 --no-csv
-    /work/venv-probe/bin/python bench/pages.py --only csv
+    .venv/bin/portal db upgrade && .venv/bin/portal demo --agencies 100000
+    .venv/bin/python bench/pages.py --runs 20
+    .venv/bin/python bench/pages.py --runs 5 --no-csv
+    .venv/bin/python bench/pages.py --only csv
 
 Runs against an EXISTING instance database and does not write to it, except with
 ``--create-missing-indexes``: that creates the indexes the models declare but the
@@ -39,7 +39,8 @@ def pct(values, p):
 def make_app():
     from portal import create_app
 
-    return create_app({"TESTING": False, "RATELIMIT_ENABLED": False, "SEARCH_ENGINE": "none"})
+    return create_app({"TESTING": False, "RATELIMIT_ENABLED": False, "SEARCH_ENGINE": "none"},
+                      from_cli=True)  # a dev-style start: the default key is fine here
 
 
 def page_set():

@@ -27,13 +27,13 @@ def test_production_starts_with_a_real_secret(tmp_path):
 
 def test_environment_configures_database_url(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_DATABASE_URL", "sqlite:///" + str(tmp_path / "x.db"))
-    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("x.db")
 
 
 def test_default_database_is_sqlite_under_instance(tmp_path, monkeypatch):
     monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "inst")})
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "inst")})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(tmp_path / "inst" / "portal.db")
 
 

@@ -327,8 +327,8 @@ def test_admin_manages_staff_routing_and_holidays(app, setup):
     with app.app_context():
         from intake.calendar import is_working_day
 
-        assert db.session.get(CalendarDay, dt.date(2027, 2, 8)).name == "春节"
-        assert not is_working_day(dt.date(2027, 2, 8))
+        assert db.session.get(CalendarDay, (dt.date(2027, 2, 8), "140000")).name == "春节"
+        assert not is_working_day(dt.date(2027, 2, 8), "140100")  # the province's bureaus
     assert admin.post("/staff/admin/holidays/2027-02-08/delete").status_code == 302
 
 

@@ -144,8 +144,13 @@ def test_authorization_matrix(app, world):
 
 
 def _sample_url(adapter, rule) -> str:
-    """The rule's URL with "1" for every variable part (valid for every converter)."""
-    return adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, "1"))
+    """The rule's URL with a sample value for every variable part: "1", or the first
+    value an ``any(...)`` converter allows."""
+    values = {}
+    for name in rule.arguments:
+        allowed = getattr(rule._converters.get(name), "items", None)
+        values[name] = sorted(allowed)[0] if allowed else "1"
+    return adapter.build(rule.endpoint, values)
 
 
 def _staff_routes(app) -> set[tuple[str, str]]:
@@ -162,6 +167,7 @@ def _staff_routes(app) -> set[tuple[str, str]]:
                 found.add((rule.endpoint, method))
                 continue
             resp = visitor.open(_sample_url(adapter, rule), method=method)
+            resp.close()  # a streamed download must not be left for the garbage collector
             if "/staff/login" in resp.headers.get("Location", ""):
                 found.add((rule.endpoint, method))
     return found
