@@ -68,7 +68,7 @@ def test_tip_life_across_two_bureaus(app, live_server, browser, accounts, tmp_pa
     reporter.fill("#reporter_name", "举报人乙")
     reporter.fill("#reporter_phone", "13900000000")
     reporter.check("#consent")
-    reporter.click("#tip-form button[type=submit]")
+    reporter.get_by_role("button", name="提交举报").click()
     reporter.wait_for_selector("#tracking-code")
     code = reporter.inner_text("#tracking-code").strip()
     ref = reporter.inner_text("#tip-reference").strip()
