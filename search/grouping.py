@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import url_for
@@ -32,7 +33,7 @@ from portal.register.models import Agency, Division
 
 from . import get_engine
 from .documents import split_key
-from .engines.base import Filters, NamePlan, SearchRequest
+from .engines.base import Filters, NamePlan, SearchRequest, SearchResult
 from .names import MIN_FUZZY_CHARS, identity_key, syllables
 from .service import (
     KIND_LABELS,
@@ -63,6 +64,24 @@ COUNT_LABELS = {
     "list_entry": _l("%(n)s 条名录记录"),
 }
 TIER_BADGES = {0: _l("名称一致"), 2: _l("名称相近")}
+USCC_FACT = _l("统一社会信用代码 %(uscc)s")
+GRADE_FACT = _l("信用等级 %(grade)s")
+NO_GRADE_FACT = _l("暂无信用等级")
+UNREGISTERED_FACT = _l("当事人不是登记在册的代理机构")
+
+
+class _Labels:
+    """The labels of one page, each translated once (a lazy string is looked up in the
+    catalogue every time it is turned into text, and a page repeats them per result)."""
+
+    def __init__(self) -> None:
+        self.kinds = {k: str(v) for k, v in KIND_LABELS.items()}
+        self.statuses = {k: str(v) for k, v in vocab.AGENCY_STATUSES.items()}
+        self.counts = {k: str(v) for k, v in COUNT_LABELS.items()}
+        self.uscc = str(USCC_FACT)
+        self.grade = str(GRADE_FACT)
+        self.no_grade = str(NO_GRADE_FACT)
+        self.unregistered = str(UNREGISTERED_FACT)
 
 
 def identity_groups(q: str, filters: Filters) -> list[str]:
@@ -103,34 +122,54 @@ def sound_pieces(words: list[str]) -> list[str]:
     return list(dict.fromkeys(pieces))
 
 
-def _main_groups(parsed: ParsedQuery, params: SearchParams, filters: Filters, need: int):
-    """(groups in rank order, best key per group, last result, all hits fetched?, facets)."""
+@dataclass
+class _Main:
+    """The text query's hits, grouped."""
+
+    groups: list[str]  # in rank order
+    best: dict[str, str]  # group -> its best key
+    result: SearchResult  # the last (largest) window
+    exhausted: bool  # the window holds every hit
+    first: SearchResult  # the first window: facets, group count, per kind counts
+
+
+def _main_groups(parsed: ParsedQuery, params: SearchParams, filters: Filters, need: int,
+                 also: list[str]) -> _Main:
+    """Fetch hits until they fill ``need`` distinct groups (or hold every match).
+
+    The first request also asks for the facets, the number of groups and the per kind
+    counts of the groups a page up to ``need`` can show (the first ``need`` groups and
+    ``also``, the identity tier): one pass of the engine over every match."""
     engine = get_engine()
     window = max(WINDOW, need * 4)
-    facets: dict = {}
+    first: SearchResult | None = None
     while True:
+        ask = first is None
         request = SearchRequest(query=parsed, filters=filters, sort=params.sort, offset=0,
-                                limit=window, facets=not facets)
+                                limit=window, facets=ask, count_groups=ask,
+                                kinds_of_top=need if ask else 0,
+                                kinds_of=tuple(also) if ask else ())
         result = engine.search(request)
-        facets = facets or result.facets
+        first = first or result
         best: dict[str, str] = {}
         for key, group in zip(result.keys, result.groups, strict=True):
             best.setdefault(group, key)
         exhausted = len(result.keys) >= result.total
         if exhausted or len(best) >= need or window >= MAX_WINDOW:
-            return list(best), best, result, exhausted, facets
+            return _Main(list(best), best, result, exhausted, first)
         window *= 4
 
 
 def _tiers(params: SearchParams, parsed: ParsedQuery, filters: Filters, main: list[str],
-           ranked: bool) -> tuple[list[str], dict[str, int]]:
-    """All groups in tier order, and the tier of each (see the module's docstring)."""
+           identity: list[str]) -> tuple[list[str], dict[str, int]]:
+    """All groups in tier order, and the tier of each (see the module's docstring).
+    ``identity``: the identity tier (empty unless ranked by relevance)."""
     in_main = {g: i for i, g in enumerate(main)}
-    first = sorted(identity_groups(params.q, filters) if ranked else [],
-                   key=lambda g: (in_main.get(g, len(in_main)), g))
+    first = sorted(identity, key=lambda g: (in_main.get(g, len(in_main)), g))
     tiers = dict.fromkeys(first, 0)
     order = first + [g for g in main if g not in tiers]
     tiers.update((g, 1) for g in main if g not in tiers)
+    ranked = params.sort == "relevance" and not parsed.empty
     plan = similar_plan(params.q, parsed) if ranked and len(order) < PER_PAGE else []
     if plan:
         similar = [g for g in get_engine().groups_matching(plan, filters, SIMILAR_LIMIT)
@@ -140,24 +179,38 @@ def _tiers(params: SearchParams, parsed: ParsedQuery, filters: Filters, main: li
     return order, tiers
 
 
+def _group_counts(parsed: ParsedQuery, filters: Filters, main: _Main, order: list[str],
+                  page_groups: list[str]) -> tuple[int, dict[str, Counter]]:
+    """(distinct groups of the whole result, per kind counts of the page's groups)."""
+    kinds: dict[str, Counter] = defaultdict(Counter)
+    if main.exhausted:  # every hit is known: count here
+        for key, group in zip(main.result.keys, main.result.groups, strict=True):
+            kinds[group][split_key(key)[0]] += 1
+        return len(order), kinds
+    # Counted by the engine over every match, with the first window when it could.
+    in_main = set(main.groups)
+    counted = main.first.group_total
+    known = main.first.group_kinds or {}
+    kinds.update((g, Counter(c)) for g, c in known.items() if c)
+    missing = [g for g in page_groups if g in in_main and g not in known]
+    if missing or counted is None:
+        stats = get_engine().group_stats(SearchRequest(query=parsed, filters=filters),
+                                         missing, total=counted is None)
+        counted = stats.total if counted is None else counted
+        kinds.update((g, Counter(c)) for g, c in stats.kinds.items())
+    return counted + sum(1 for g in order if g not in in_main), kinds
+
+
 def grouped_page(params: SearchParams, parsed: ParsedQuery) -> SearchPage:
     filters = filters_of(params)
     need = params.page * PER_PAGE
     ranked = params.sort == "relevance" and not parsed.empty
-    main, best, result, exhausted, facets = _main_groups(parsed, params, filters, need)
-    order, tiers = _tiers(params, parsed, filters, main, ranked)
+    identity = identity_groups(params.q, filters) if ranked else []
+    main = _main_groups(parsed, params, filters, need, identity)
+    best, result, facets = main.best, main.result, main.first.facets
+    order, tiers = _tiers(params, parsed, filters, main.groups, identity)
     page_groups = order[(params.page - 1) * PER_PAGE:need]
-    if exhausted:  # every hit is known: count here
-        total_groups = len(order)
-        kinds: dict[str, Counter] = defaultdict(Counter)
-        for key, group in zip(result.keys, result.groups, strict=True):
-            kinds[group][split_key(key)[0]] += 1
-    else:  # ask the engine (an aggregation over every match)
-        in_main = set(main)
-        stats = get_engine().group_stats(SearchRequest(query=parsed, filters=filters),
-                                         [g for g in page_groups if g in in_main])
-        total_groups = stats.total + sum(1 for g in order if g not in in_main)
-        kinds = defaultdict(Counter, {g: Counter(c) for g, c in stats.kinds.items()})
+    total_groups, kinds = _group_counts(parsed, filters, main, order, page_groups)
     results = build_results(params, parsed, page_groups, best, tiers, kinds)
     pages = min((total_groups + PER_PAGE - 1) // PER_PAGE, MAX_PAGE)
     page = SearchPage(params, [r.hit for r in results], total_groups, pages,
@@ -175,15 +228,19 @@ def build_results(params: SearchParams, parsed: ParsedQuery, groups: list[str],
                   best: dict[str, str], tiers: dict[str, int], kinds) -> list:
     agency_ids = [int(g[1:]) for g in groups if g.startswith("a")]
     keys = [best.get(g, f"agency:{g[1:]}" if g.startswith("a") else g) for g in groups]
-    loaded = load_objects(keys)
-    objects = dict(zip(_keys_of(loaded), loaded, strict=True))
+    # The page's agencies once (with their former names), then the records: a record's
+    # agency is one of them, so it comes from the session without another query.
     agencies = {a.id: a for a in db.session.scalars(
         sa.select(Agency).where(Agency.id.in_(agency_ids))
         .options(selectinload(Agency.former_names)))} if agency_ids else {}
+    objects: dict[str, object] = {f"agency:{i}": a for i, a in agencies.items()}
+    loaded = load_objects([k for k in keys if k not in objects], agencies_loaded=True)
+    objects.update(zip(_keys_of(loaded), loaded, strict=True))
     grades = queries.current_grades(agency_ids)
     places = _places([a.division_code for a in agencies.values()])
     terms = parsed.highlight_terms()
     key_of_query = identity_key(params.q)
+    labels = _Labels()
     out = []
     for group, key in zip(groups, keys, strict=True):
         obj = objects.get(key)
@@ -191,8 +248,8 @@ def build_results(params: SearchParams, parsed: ParsedQuery, groups: list[str],
         if obj is None and agency is None:
             continue  # deleted since it was indexed
         counts = kinds.get(group, Counter())
-        result = (_agency_result(group, agency, obj, terms, grades, places, counts)
-                  if agency is not None else _record_result(group, obj, terms, counts))
+        result = (_agency_result(group, agency, obj, terms, (grades, places, labels), counts)
+                  if agency is not None else _record_result(group, obj, terms, counts, labels))
         result.tier = tiers.get(group, 1)
         _badges(result, key_of_query, terms)
         result.all_url = url_for("search.search", **params.query_args(
@@ -216,27 +273,30 @@ def _places(codes) -> dict[str, str]:
             for code in set(codes)}
 
 
-def _agency_result(group, agency: Agency, obj, terms, grades, places, counts) -> Result:
-    best = _hit(obj, terms) if obj is not None and not isinstance(obj, Agency) else None
+def _agency_result(group, agency: Agency, obj, terms, page, counts) -> Result:
+    """``page``: (agency id -> grade, division code -> place, the page's labels)."""
+    grades, places, labels = page
+    best = (_hit(obj, terms, labels.kinds) if obj is not None and not isinstance(obj, Agency)
+            else None)
     if best is None:
-        hit = _hit(agency, terms)
+        hit = _hit(agency, terms, labels.kinds)
     else:  # the snippet is the record's: the agency's own is not needed
-        hit = Hit(kind="agency", kind_label=str(KIND_LABELS["agency"]), obj=agency,
+        hit = Hit(kind="agency", kind_label=labels.kinds["agency"], obj=agency,
                   title=highlight(agency.name, terms, width=200), snippet=Markup(""),
                   url=url_of(agency), date=agency.established_on)
     grade = grades.get(agency.id)
-    facts = [str(vocab.AGENCY_STATUSES.get(agency.status, agency.status)),
+    facts = [labels.statuses.get(agency.status, str(agency.status)),
              places.get(agency.division_code, agency.division_code),
-             str(_l("统一社会信用代码 %(uscc)s", uscc=agency.uscc)),
-             str(_l("信用等级 %(grade)s", grade=grade) if grade else _l("暂无信用等级"))]
-    labels = [str(COUNT_LABELS[k]) % {"n": counts[k]} for k in COUNT_LABELS if counts.get(k)]
+             labels.uscc % {"uscc": agency.uscc},
+             labels.grade % {"grade": grade} if grade else labels.no_grade]
+    count_labels = [labels.counts[k] % {"n": counts[k]} for k in COUNT_LABELS if counts.get(k)]
     return Result(group=group, tier=1, hit=hit, best=best, agency=agency, facts=facts,
-                  counts=labels, matched=sum(counts.values()))
+                  counts=count_labels, matched=sum(counts.values()))
 
 
-def _record_result(group, obj, terms, counts) -> Result:
-    hit = _hit(obj, terms)
-    return Result(group=group, tier=1, hit=hit, facts=[str(_l("当事人不是登记在册的代理机构"))],
+def _record_result(group, obj, terms, counts, labels: _Labels) -> Result:
+    hit = _hit(obj, terms, labels.kinds)
+    return Result(group=group, tier=1, hit=hit, facts=[labels.unregistered],
                   matched=sum(counts.values()) or 1)
 
 
@@ -249,7 +309,9 @@ def _badges(result: Result, key_of_query: str, terms: list[str]) -> None:
         result.badges.append(str(TIER_BADGES[result.tier]))
     if result.best is not None and agency is not None:
         names = normalize(" ".join([agency.name, *(f.name for f in agency.former_names)]))
-        own = [t for t in terms if normalize(t) not in names and t in normalize(
-            str(result.best.snippet.striptags()) + str(result.best.title.striptags()))]
+        rest = [t for t in terms if normalize(t) not in names]
+        shown = normalize(str(result.best.snippet.striptags())
+                          + str(result.best.title.striptags())) if rest else ""
+        own = [t for t in rest if t in shown]
         if own:
             result.badges.append(str(_l("匹配“%(terms)s”", terms="”“".join(own[:3]))))

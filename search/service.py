@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy.orm import selectinload
 
 from portal import timeutil
 from portal.extensions import db
@@ -251,8 +252,11 @@ class SearchPage:
     uscc_matches: list[Agency] = field(default_factory=list)
 
 
-def load_objects(keys: list[str]) -> list:
-    """Rows for ``keys``, in the same order; keys whose row vanished are skipped."""
+def load_objects(keys: list[str], agencies_loaded: bool = False) -> list:
+    """Rows for ``keys``, in the same order; keys whose row vanished are skipped.
+
+    ``agencies_loaded``: the records' agencies (with their former names) are already in
+    the session, so they are not loaded again."""
     by_kind: dict[str, list[int]] = {}
     for key in keys:
         kind, ident = split_key(key)
@@ -260,21 +264,31 @@ def load_objects(keys: list[str]) -> list:
     found = {}
     for kind, ids in by_kind.items():
         model = MODEL_OF_KIND[kind]
-        stmt = sa.select(model).where(model.id.in_(ids)).options(*_options(kind))
+        options = _options(kind)
+        if agencies_loaded and kind != "agency":
+            options = [selectinload(model.bureau)] if register.get(kind).agency_optional else []
+        stmt = sa.select(model).where(model.id.in_(ids)).options(*options)
         for obj in db.session.scalars(stmt):
             found[f"{kind}:{obj.id}"] = obj
     return [found[k] for k in keys if k in found]
 
 
-def _hit(obj, terms: list[str]) -> Hit:
+def _hit(obj, terms: list[str], kind_labels: dict[str, str] | None = None) -> Hit:
+    """A result row; ``kind_labels``: KIND_LABELS already translated (for a whole page)."""
     kind = "agency" if isinstance(obj, Agency) else register.of(obj).key
     title, texts = display_texts(obj)
-    source = next((t for t in texts if t and any(normalize(w) in normalize(t) for w in terms)),
+    wanted = [normalize(w) for w in terms]
+    source = next((t for t in texts if t and _holds_any(normalize(t), wanted)),
                   texts[0] if texts else "")
     date = getattr(obj, "record_date", None) if kind != "agency" else obj.established_on
-    return Hit(kind=kind, kind_label=str(KIND_LABELS[kind]), obj=obj,
+    kind_label = kind_labels[kind] if kind_labels else str(KIND_LABELS[kind])
+    return Hit(kind=kind, kind_label=kind_label, obj=obj,
                title=highlight(title, terms, width=200), snippet=highlight(source, terms),
                url=url_of(obj), date=date)
+
+
+def _holds_any(text: str, terms: list[str]) -> bool:
+    return any(term in text for term in terms)
 
 
 def _facet_values(params: SearchParams, counts: dict[str, dict[str, int]]) -> dict:

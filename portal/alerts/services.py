@@ -34,8 +34,8 @@ from ..errors import PortalError
 from ..extensions import db
 from ..register import divisions, kinds
 from ..register.models import Agency, Division, SiteMeta
+from ..timeutil import to_china, utcnow
 from ..timeutil import today as today_cn
-from ..timeutil import utcnow
 from .models import AlertDelivery, AlertSubscription
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
@@ -326,10 +326,12 @@ def _mail_changes(sub: AlertSubscription, changes: list[Change]) -> OutboxMail:
 
 
 def _send_digests(subs: list[AlertSubscription], now: dt.datetime) -> int:
-    """Once a day per digest subscription: everything waiting, in one mail."""
+    """Once a day (China's calendar day) per digest subscription: everything waiting, in
+    one mail."""
     sent = 0
+    day = to_china(now).date()
     for sub in subs:
-        if sub.last_digest_at is not None and sub.last_digest_at.date() >= now.date():
+        if sub.last_digest_at is not None and to_china(sub.last_digest_at).date() >= day:
             continue
         waiting = list(db.session.scalars(select(AlertDelivery).where(
             AlertDelivery.subscription_id == sub.id, AlertDelivery.mail_id.is_(None))

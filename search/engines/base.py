@@ -92,6 +92,14 @@ class SearchRequest:
     limit: int = 20
     facets: bool = True
     names_only: bool = False  # match names and former names only (autocomplete)
+    # Also count the distinct groups of every match (SearchResult.group_total), in the
+    # same pass as the facets when the engine can; engines may ignore it (None).
+    count_groups: bool = False
+    # Also count per kind the matching documents of the first ``kinds_of_top`` distinct
+    # groups of the hits and of the groups ``kinds_of`` (SearchResult.group_kinds), when
+    # the hits do not hold every match; engines may ignore it (None).
+    kinds_of_top: int = 0
+    kinds_of: tuple[str, ...] = ()
 
 
 @dataclass
@@ -103,6 +111,9 @@ class SearchResult:
     # return other levels too (the service keeps only the level it shows).
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)  # the group of each key, in order
+    group_total: int | None = None  # distinct groups among all matches, if counted
+    # group -> kind -> matching documents, for every group counted (see kinds_of_top)
+    group_kinds: dict[str, dict[str, int]] | None = None
 
 
 # A name plan: alternatives (any), each a list of clauses (all), each clause
@@ -242,8 +253,10 @@ class Engine:
         """Distinct groups of the documents matching a name plan (and the filters)."""
         raise NotImplementedError
 
-    def group_stats(self, request: SearchRequest, groups: list[str]) -> GroupStats:
-        """How many groups match ``request``, and per kind counts for ``groups``."""
+    def group_stats(self, request: SearchRequest, groups: list[str],
+                    total: bool = True) -> GroupStats:
+        """How many groups match ``request`` (0 when ``total`` is False: not counted),
+        and per kind counts for ``groups``."""
         raise NotImplementedError
 
     def stamps(self) -> dict[str, str]:
@@ -282,7 +295,7 @@ class NullEngine(Engine):
     def groups_matching(self, plan, filters, limit=50) -> list[str]:
         return []
 
-    def group_stats(self, request, groups) -> GroupStats:
+    def group_stats(self, request, groups, total=True) -> GroupStats:
         return GroupStats(total=0, kinds={})
 
     def stamps(self) -> dict[str, str]:

@@ -256,6 +256,31 @@ def _full_query(scored, filters: Filters):
     return Query.boolean_query(clauses)
 
 
+def _group_aggs(request: SearchRequest, groups: list[str], every_hit: bool) -> dict:
+    """The aggregations that count groups for ``request`` (see SearchRequest)."""
+    aggs: dict[str, dict] = {}
+    if every_hit:  # the hits themselves are every match: nothing to aggregate
+        return aggs
+    if request.count_groups:
+        aggs["_groups"] = {"cardinality": {"field": "group"}}
+    if request.kinds_of_top or request.kinds_of:
+        wanted = list(dict.fromkeys(
+            [*request.kinds_of, *list(dict.fromkeys(groups))[:request.kinds_of_top]]))
+        if wanted:
+            aggs["_kinds"] = {"terms": {"field": "group", "size": len(wanted), "include": wanted},
+                              "aggs": {"k": {"terms": {"field": "kind", "size": 10}}}}
+    return aggs
+
+
+def _read_group_aggs(out: SearchResult, aggs: dict, res: dict) -> None:
+    if "_groups" in aggs:
+        out.group_total = round(res["_groups"]["value"] or 0)
+    if "_kinds" in aggs:
+        out.group_kinds = {g: {} for g in aggs["_kinds"]["terms"]["include"]}
+        out.group_kinds.update((b["key"], {k["key"]: k["doc_count"] for k in b["k"]["buckets"]})
+                               for b in res["_kinds"]["buckets"])
+
+
 class TantivyEngine(Engine):
     name = "tantivy"
     segmenter_flavour = "rjieba"
@@ -315,9 +340,23 @@ class TantivyEngine(Engine):
             doc = searcher.doc(addr)
             keys.append(doc["key"][0])
             groups.append(doc["group"][0])
-        facets = self._facets(searcher, scored, request.filters) if request.facets else {}
         total: int = result.count  # type: ignore[attr-defined]  # present with count=True
-        return SearchResult(keys=keys, total=total, facets=facets, groups=groups)
+        out = SearchResult(keys=keys, total=total, groups=groups)
+        if request.facets:  # group counts ride along with the facets' pass
+            extra = _group_aggs(request, groups, every_hit=request.offset == 0
+                                and len(keys) >= total)
+            out.facets, res = self._facets(searcher, scored, request.filters, extra)
+            _read_group_aggs(out, extra, res)
+            if request.count_groups and out.group_total is None:  # every hit is here
+                out.group_total = len(set(groups))
+        elif request.count_groups:
+            out.group_total = self._group_count(searcher, query)
+        return out
+
+    @staticmethod
+    def _group_count(searcher, query) -> int:
+        res = searcher.aggregate(query, {"n": {"cardinality": {"field": "group"}}})
+        return round(res["n"]["value"] or 0)
 
     def groups_matching(self, plan: NamePlan, filters: Filters, limit: int = 50) -> list[str]:
         index = self._reader()
@@ -335,13 +374,14 @@ class TantivyEngine(Engine):
                                                                   "size": limit}}})
         return sorted(b["key"] for b in res["g"]["buckets"])
 
-    def group_stats(self, request: SearchRequest, groups: list[str]) -> GroupStats:
+    def group_stats(self, request: SearchRequest, groups: list[str],
+                    total: bool = True) -> GroupStats:
         index = self._reader()
         if index is None:
             return GroupStats(total=0, kinds={})
         searcher = index.searcher()
         query = _full_query(text_query(request.query), request.filters)
-        res = searcher.aggregate(query, {"n": {"cardinality": {"field": "group"}}})
+        count = self._group_count(searcher, query) if total else 0
         kinds: dict[str, dict[str, int]] = {}
         if groups:
             only = Query.boolean_query([(Occur.Must, query),
@@ -350,7 +390,7 @@ class TantivyEngine(Engine):
                           "aggs": {"k": {"terms": {"field": "kind", "size": 10}}}}}
             for b in searcher.aggregate(only, aggs)["g"]["buckets"]:
                 kinds[b["key"]] = {k["key"]: k["doc_count"] for k in b["k"]["buckets"]}
-        return GroupStats(total=round(res["n"]["value"] or 0), kinds=kinds)
+        return GroupStats(total=count, kinds=kinds)
 
     def find_identifier(self, ident: str, today: int) -> list[str]:
         index = self._reader()
@@ -361,8 +401,11 @@ class TantivyEngine(Engine):
                             Filters(today=today))
         return [searcher.doc(addr)["key"][0] for _s, addr in searcher.search(query, 5).hits]
 
-    def _facets(self, searcher, scored, filters: Filters) -> dict[str, dict[str, int]]:
-        groups: dict[str, list[str]] = {}
+    def _facets(self, searcher, scored, filters: Filters,
+                extra: dict | None = None) -> tuple[dict[str, dict[str, int]], dict]:
+        """Facet counts, and the results of the ``extra`` aggregations (run in the pass
+        that applies every filter)."""
+        groups: dict[str, list[str]] = {"": []} if extra else {}
         for facet in FACETS:
             # A facet whose own filter is set is counted without it.
             group = facet if filters.selects(facet) else ""
@@ -370,18 +413,21 @@ class TantivyEngine(Engine):
         # Regions: provinces, or the levels below the selected region.
         region_fields = REGION_LEVELS[1:] if filters.region else REGION_LEVELS[:1]
         out: dict[str, dict[str, int]] = {}
+        extra_res: dict = {}
         for group, facets in groups.items():
             f = filters.without(group) if group else filters
-            aggs = {}
+            aggs: dict[str, dict] = dict(extra or {}) if not group else {}
             for name in facets:
                 for field_name in region_fields if name == "region" else (name,):
                     aggs[field_name] = {"terms": {"field": field_name, "size": 1000}}
             res = searcher.aggregate(_full_query(scored, f), aggs)
+            if not group:
+                extra_res = {k: res[k] for k in extra or {}}
             for name in facets:
                 counts = out.setdefault(name, {})
                 for field_name in region_fields if name == "region" else (name,):
                     counts.update((b["key"], b["doc_count"]) for b in res[field_name]["buckets"])
-        return out
+        return out, extra_res
 
     def stamps(self) -> dict[str, str]:
         index = self._reader()

@@ -275,15 +275,18 @@ class WhooshEngine(Engine):
 
         return self._with_searcher(run) or []
 
-    def group_stats(self, request: SearchRequest, groups: list[str]) -> GroupStats:
+    def group_stats(self, request: SearchRequest, groups: list[str],
+                    total: bool = True) -> GroupStats:
         scored = text_query(request.query)
         q = scored if scored is not None else query.Every()
 
         def run(searcher):
-            res = searcher.search(q, filter=_filter(request.filters), limit=1,
-                                  groupedby={"g": sorting.FieldFacet("group")},
-                                  maptype=sorting.Count)
-            total = len(res.groups("g"))
+            count = 0
+            if total:
+                res = searcher.search(q, filter=_filter(request.filters), limit=1,
+                                      groupedby={"g": sorting.FieldFacet("group")},
+                                      maptype=sorting.Count)
+                count = len(res.groups("g"))
             kinds: dict[str, dict[str, int]] = {}
             if groups:
                 only = query.And([_filter(request.filters),
@@ -293,7 +296,7 @@ class WhooshEngine(Engine):
                                       maptype=sorting.Count)
                 for (group, kind), n in res.groups("gk").items():
                     kinds.setdefault(group, {})[kind] = n
-            return GroupStats(total=total, kinds=kinds)
+            return GroupStats(total=count, kinds=kinds)
 
         return self._with_searcher(run) or GroupStats(total=0, kinds={})
 

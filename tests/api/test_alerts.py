@@ -14,7 +14,7 @@ from portal.alerts import services
 from portal.alerts.models import AlertDelivery, AlertSubscription
 from portal.extensions import db
 from portal.register import services as register_services
-from portal.timeutil import utcnow
+from portal.timeutil import CHINA_TZ, to_china, utcnow
 from tests.factories.register import make_agency, make_penalty
 
 
@@ -129,7 +129,10 @@ def test_daily_digest_collects_a_day(app, client, agency):
     subscribe_and_confirm(client, agency, email="digest@example.com", digest="y")
     make_penalty(agency)
     db.session.commit()
-    now = utcnow()
+    # An hour into today's digest day (China's calendar day), so that "5 minutes later"
+    # never crosses midnight; a run may be dated earlier than the changes it reads.
+    day_start = dt.datetime.combine(to_china(utcnow()).date(), dt.time(), tzinfo=CHINA_TZ)
+    now = (day_start + dt.timedelta(hours=1)).astimezone(dt.UTC).replace(tzinfo=None)
     first = run_alerts(app, now)
     assert first.mails == 1  # the day's first run sends what waits
     make_penalty(agency)
