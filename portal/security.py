@@ -14,7 +14,7 @@ import os
 import stat
 from collections.abc import Iterable
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 from . import errors
 from .config import DEFAULT_SECRET_KEY
@@ -164,6 +164,22 @@ def init_headers(app: Flask) -> None:
         x_content_type_options=True,
     )
     app.after_request(no_store_private_pages)
+    app.before_request(refuse_nul_bytes)
+
+
+def refuse_nul_bytes() -> None:
+    """400 for a NUL byte in the path, the query or a form field: no text a person types
+    holds one, and PostgreSQL refuses it in any text parameter (a 500 otherwise)."""
+    fields = [request.args]
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
+                                                          "multipart/form-data"):
+        fields.append(request.form)
+    texts = [request.path]
+    for multidict in fields:
+        for key, value in multidict.items(multi=True):
+            texts += (key, value)
+    if any("\x00" in text for text in texts):
+        abort(400)
 
 
 def is_private_page() -> bool:

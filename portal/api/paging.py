@@ -48,7 +48,7 @@ class Order:
         return or_(model.updated_at > stamp, and_(model.updated_at == stamp, model.id > ident))
 
 
-MAX_ROW_ID = 2**63 - 1  # the largest id a database integer column holds
+MAX_ROW_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL's int4)
 
 
 def row_id(value: Any) -> int:

@@ -9,7 +9,6 @@ import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.extensions import db
 from portal.register import services
 from portal.register.models import Agency, Penalty
@@ -175,23 +174,6 @@ def test_withdrawn_record_answers_410_with_reason(client, register):
     assert response.mimetype == "application/problem+json"
     ids = [p["id"] for p in all_items(client, "/api/v1/penalties")]
     assert penalty.id not in ids
-
-
-def test_rate_limit_answers_429_with_retry_after(app_config, _template_database, tmp_path):
-    import shutil
-    shutil.copyfile(_template_database, app_config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):])
-    app = create_app({**app_config, "RATELIMIT_ENABLED": True,
-                      "API_RATE_LIMIT": "3 per minute"})
-    client = app.test_client()
-    statuses = [client.get("/api/v1/bureaus").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    response = client.get("/api/v1/divisions")
-    assert response.status_code == 429
-    assert response.mimetype == "application/problem+json"
-    assert int(response.headers["Retry-After"]) >= 1
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_openapi_document_validates_and_covers_every_kind(client, register):

@@ -449,3 +449,13 @@ def test_overdue_queries_use_the_province_calendar(app):
         db.session.flush()
         assert overdue(province) == 0  # due yesterday, today is no working day: not late
         assert overdue("310000" if not province.startswith("31") else "140000") == 1
+
+
+def test_nul_bytes_are_refused_before_they_reach_the_database(client):
+    """PostgreSQL refuses NUL in a text parameter: a 400 for the visitor, never a 500."""
+    assert client.get("/agencies/", query_string={"region": "\x00"}).status_code == 400
+    assert client.get("/search/", query_string={"q": "a\x00b"}).status_code == 400
+    response = client.get("/api/v1/divisions", query_string={"parent": "\x00"})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert client.get("/api/v1/credit-grades/2147483648").status_code == 404
