@@ -43,8 +43,17 @@ PUNCTUATION = {
 }
 
 
+class _Punctuation:
+    """``punct.colon`` and friends in the current request's language.  A Jinja global (not a
+    context variable) so that macros imported without context see it too."""
+
+    def __getattr__(self, name: str) -> str:
+        return PUNCTUATION["zh" if str(get_locale()).startswith("zh") else "en"][name]
+
+
 def init_app(app):
     app.after_request(add_vary)
+    app.jinja_env.globals["punct"] = _Punctuation()
 
     @app.context_processor
     def inject_site():
@@ -54,7 +63,6 @@ def init_app(app):
             "lang_url": lang_url,
             "vocab": vocab,
             "languages": current_app.config["LANGUAGES"],
-            "punct": PUNCTUATION["zh" if str(get_locale()).startswith("zh") else "en"],
         }
 
     @app.template_filter("cn_datetime")
