@@ -76,6 +76,8 @@ def init_app(app):
 
         return path_name(code)
 
+    app.add_template_filter(vocab.label, "vocab")
+
     @app.template_filter("cn_date")
     def cn_date(value):
         return value.strftime("%Y-%m-%d") if value else ""

@@ -115,3 +115,15 @@ LIST_REMOVAL_REASONS = (
     "注(吊)销",
     "其他",
 )
+
+
+def label(value) -> str:
+    """The reader's-language label of a stored vocabulary value (any vocabulary above, and the
+    tip categories); a value no vocabulary knows is shown as stored.  Templates use it as the
+    ``vocab`` filter: ``{{ penalty.kind|vocab }}``."""
+    if value is None:
+        return ""
+    for table in (AGENCY_KINDS, AGENCY_STATUSES, RECORD_STATUSES, LIST_KINDS):
+        if value in table:
+            return str(table[value])
+    return str(value)
