@@ -263,6 +263,10 @@ class Engine:
         """key -> stamp of every document in the current index (for ``check``)."""
         raise NotImplementedError
 
+    def forget_counts(self) -> None:
+        """Drop remembered counts (an engine may remember them per index commit; a
+        benchmark calls this to measure a query asked for the first time)."""
+
     def size_bytes(self) -> int:
         name = self.current_generation()
         if not name:

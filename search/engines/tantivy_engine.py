@@ -9,9 +9,11 @@ by another process is visible on the next query.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import tantivy
@@ -160,8 +162,10 @@ def _filter_clauses(f: Filters) -> list:
     return clauses
 
 
-def text_query(q, names_only: bool = False):
-    """The scored part: every word and phrase required; exact names and phrases boosted."""
+def text_query(q, names_only: bool = False, rank: bool = True):
+    """The scored part: every word and phrase required; exact names and phrases boosted.
+    ``rank=False``: only what decides whether a document matches (the same documents,
+    without the ranking-only phrase clauses), for the passes that count rather than rank."""
     if q.empty:
         return None
     # With one chunk, the whole query as a phrase IS the chunk as a phrase:
@@ -171,6 +175,8 @@ def text_query(q, names_only: bool = False):
     must += [_quoted_phrase_clause(tokens, word, names_only)
              for tokens, word in zip(q.phrase_tokens, q.phrase_words, strict=True)]
     should += _bonus_clauses(q, names_only, whole_is_chunk)
+    if not rank:
+        should = []
     return Query.boolean_query(
         [(Occur.Must, m) for m in must] + [(Occur.Should, s) for s in should]
     )
@@ -281,6 +287,53 @@ def _read_group_aggs(out: SearchResult, aggs: dict, res: dict) -> None:
                                for b in res["_kinds"]["buckets"])
 
 
+COUNT_CACHE_SIZE = 512
+
+
+class _CountCache:
+    """Aggregation results (facet, group and per kind counts) of recent queries, keyed by
+    the index commit they were counted on and the query and aggregations themselves: a
+    commit changes the key, so an entry is never stale, only unreachable (and evicted).
+    Broad queries (专利代理, 罚款) are the common ones and the costly ones to count."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> dict | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: dict) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+class _View:
+    """One searcher, the commit it shows (``stamp``), and counting through the cache."""
+
+    def __init__(self, searcher, stamp: tuple, counts: _CountCache) -> None:
+        self.searcher = searcher
+        self.stamp = stamp
+        self.counts = counts
+
+    def aggregate(self, query, aggs: dict) -> dict:
+        # A query's repr is its whole structure (fields, terms, boosts, clauses).
+        key = (self.stamp, repr(query), json.dumps(aggs, sort_keys=True))
+        found = self.counts.get(key)
+        if found is None:
+            found = self.searcher.aggregate(query, aggs)
+            self.counts.put(key, found)
+        return found
+
+
 class TantivyEngine(Engine):
     name = "tantivy"
     segmenter_flavour = "rjieba"
@@ -292,10 +345,25 @@ class TantivyEngine(Engine):
         self._index: tantivy.Index | None = None
         self._meta_sig: tuple[int, int, int] | None = None
         self._unusable: str | None = None  # a generation that failed to open (logged once)
+        self._counts = _CountCache(COUNT_CACHE_SIZE)
 
     # -- reading ---------------------------------------------------------------
     def _reader(self) -> tantivy.Index | None:
         """The current generation's index, reloaded if another writer committed."""
+        current = self._current()
+        return current[0] if current else None
+
+    def _view(self) -> _View | None:
+        """A searcher of the current generation, with the stamp of the commit it shows at
+        least (the stamp is read before the searcher is taken: a count cached under it is
+        never older than the commit it names)."""
+        current = self._current()
+        if current is None:
+            return None
+        index, stamp = current
+        return _View(index.searcher(), stamp, self._counts)
+
+    def _current(self) -> tuple[tantivy.Index, tuple] | None:
         name = self.current_generation()
         if name is None:
             return None
@@ -322,13 +390,13 @@ class TantivyEngine(Engine):
             elif sig != self._meta_sig:
                 self._index.reload()
                 self._meta_sig = sig
-            return self._index
+            return self._index, (name, sig)
 
     def search(self, request: SearchRequest) -> SearchResult:
-        index = self._reader()
-        if index is None:
+        view = self._view()
+        if view is None:
             return SearchResult(keys=[], total=0, facets={})
-        searcher = index.searcher()
+        searcher = view.searcher
         scored = text_query(request.query, names_only=request.names_only)
         query = _full_query(scored, request.filters)
         sort = request.sort if scored is not None else "date"
@@ -345,22 +413,24 @@ class TantivyEngine(Engine):
         if request.facets:  # group counts ride along with the facets' pass
             extra = _group_aggs(request, groups, every_hit=request.offset == 0
                                 and len(keys) >= total)
-            out.facets, res = self._facets(searcher, scored, request.filters, extra)
+            matching = text_query(request.query, names_only=request.names_only, rank=False)
+            out.facets, res = self._facets(view, matching, request.filters, extra)
             _read_group_aggs(out, extra, res)
             if request.count_groups and out.group_total is None:  # every hit is here
                 out.group_total = len(set(groups))
         elif request.count_groups:
-            out.group_total = self._group_count(searcher, query)
+            matching = text_query(request.query, names_only=request.names_only, rank=False)
+            out.group_total = self._group_count(view, _full_query(matching, request.filters))
         return out
 
     @staticmethod
-    def _group_count(searcher, query) -> int:
-        res = searcher.aggregate(query, {"n": {"cardinality": {"field": "group"}}})
+    def _group_count(view: _View, query) -> int:
+        res = view.aggregate(query, {"n": {"cardinality": {"field": "group"}}})
         return round(res["n"]["value"] or 0)
 
     def groups_matching(self, plan: NamePlan, filters: Filters, limit: int = 50) -> list[str]:
-        index = self._reader()
-        if index is None or not plan:
+        view = self._view()
+        if view is None or not plan:
             return []
         alternatives = []
         for clauses in plan:
@@ -370,27 +440,28 @@ class TantivyEngine(Engine):
                      for kind, field, value in clauses]
             alternatives.append(_all(parts) if len(parts) > 1 else parts[0])
         query = _full_query(Query.const_score_query(_any(alternatives), 1.0), filters)
-        res = index.searcher().aggregate(query, {"g": {"terms": {"field": "group",
-                                                                  "size": limit}}})
+        res = view.aggregate(query, {"g": {"terms": {"field": "group", "size": limit}}})
         return sorted(b["key"] for b in res["g"]["buckets"])
 
     def group_stats(self, request: SearchRequest, groups: list[str],
                     total: bool = True) -> GroupStats:
-        index = self._reader()
-        if index is None:
+        view = self._view()
+        if view is None:
             return GroupStats(total=0, kinds={})
-        searcher = index.searcher()
-        query = _full_query(text_query(request.query), request.filters)
-        count = self._group_count(searcher, query) if total else 0
+        query = _full_query(text_query(request.query, rank=False), request.filters)
+        count = self._group_count(view, query) if total else 0
         kinds: dict[str, dict[str, int]] = {}
         if groups:
             only = Query.boolean_query([(Occur.Must, query),
                                         (Occur.Must, _one_of("group", groups))])
             aggs = {"g": {"terms": {"field": "group", "size": len(groups)},
                           "aggs": {"k": {"terms": {"field": "kind", "size": 10}}}}}
-            for b in searcher.aggregate(only, aggs)["g"]["buckets"]:
+            for b in view.aggregate(only, aggs)["g"]["buckets"]:
                 kinds[b["key"]] = {k["key"]: k["doc_count"] for k in b["k"]["buckets"]}
         return GroupStats(total=count, kinds=kinds)
+
+    def forget_counts(self) -> None:
+        self._counts = _CountCache(COUNT_CACHE_SIZE)
 
     def find_identifier(self, ident: str, today: int) -> list[str]:
         index = self._reader()
@@ -401,7 +472,7 @@ class TantivyEngine(Engine):
                             Filters(today=today))
         return [searcher.doc(addr)["key"][0] for _s, addr in searcher.search(query, 5).hits]
 
-    def _facets(self, searcher, scored, filters: Filters,
+    def _facets(self, view: _View, matching, filters: Filters,
                 extra: dict | None = None) -> tuple[dict[str, dict[str, int]], dict]:
         """Facet counts, and the results of the ``extra`` aggregations (run in the pass
         that applies every filter)."""
@@ -420,7 +491,7 @@ class TantivyEngine(Engine):
             for name in facets:
                 for field_name in region_fields if name == "region" else (name,):
                     aggs[field_name] = {"terms": {"field": field_name, "size": 1000}}
-            res = searcher.aggregate(_full_query(scored, f), aggs)
+            res = view.aggregate(_full_query(matching, f), aggs)
             if not group:
                 extra_res = {k: res[k] for k in extra or {}}
             for name in facets:

@@ -189,6 +189,25 @@ def test_each_kind_filter_and_facet_matches_database(register, client):
         assert {v.value: v.count for v in page.facets["kind"]} == expected
 
 
+def test_counts_follow_every_commit(register):
+    """Facet, group and per kind counts are remembered per index commit: asked again they
+    are the same, and the next publish or withdrawal shows in them at once."""
+
+    def counts():
+        page = service.run_search(service.parse_params(_args(q="签名")))
+        kinds = {v.value: v.count for v in page.facets["kind"]}
+        return kinds.get("penalty", 0), page.total
+
+    before = counts()
+    assert counts() == before  # asked again: the same answer
+    p = penalty_row(register["branch"], facts="该所代理师未在申请文件上签名。")
+    db.session.commit()
+    assert counts() == (before[0] + 1, before[1] + 1)  # one more penalty, one more agency
+    p.status = "withdrawn"
+    db.session.commit()
+    assert counts() == before
+
+
 def _args(**kw):
     from werkzeug.datastructures import MultiDict
 
