@@ -10,6 +10,9 @@ import multiprocessing
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 
 import click
 from flask import current_app
@@ -27,6 +30,11 @@ search_cli = AppGroup("search", help="Search index: rebuild, check; synonyms.")
 PARALLEL_MIN_ROWS = 5_000  # below this, analysing in worker processes is not worth starting them
 CHUNK = 500
 IN_FLIGHT = 6  # chunks handed to workers ahead of use: bounded memory, workers never idle
+CHUNK_TIMEOUT = 600  # seconds one chunk may take in a worker before the rebuild gives up
+
+
+class RebuildFailed(RuntimeError):
+    """The rebuild stopped (an analysis worker died or hung); the served index is untouched."""
 
 
 def _analyse_chunk(flavour: str, docs: list[dict]) -> list[dict]:
@@ -66,8 +74,13 @@ def analysis_pool(session, processes: int | None = None):
     if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    # An executor, not multiprocessing.Pool: when a worker dies (killed for memory), the
+    # pool reports it on the pending results instead of waiting for them forever.
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+    try:
         yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def analysed_documents(session, seg, pool=None):
@@ -78,14 +91,21 @@ def analysed_documents(session, seg, pool=None):
         yield from (analyse(d, seg) for d in docs)
         return
     pending: collections.deque = collections.deque()
-    while True:
-        chunk = list(itertools.islice(docs, CHUNK))
-        if chunk:
-            pending.append(pool.apply_async(_analyse_chunk, (seg.flavour, chunk)))
-        while pending and (len(pending) >= IN_FLIGHT or not chunk):
-            yield from pending.popleft().get()
-        if not chunk:
-            break
+    try:
+        while True:
+            chunk = list(itertools.islice(docs, CHUNK))
+            if chunk:
+                pending.append(pool.submit(_analyse_chunk, seg.flavour, chunk))
+            while pending and (len(pending) >= IN_FLIGHT or not chunk):
+                yield from pending.popleft().result(timeout=CHUNK_TIMEOUT)
+            if not chunk:
+                break
+    except BrokenProcessPool as exc:
+        raise RebuildFailed("an analysis worker process died (killed for memory?); the "
+                            "index in use is unchanged; run the rebuild again") from exc
+    except FutureTimeout as exc:
+        raise RebuildFailed(f"an analysis worker took over {CHUNK_TIMEOUT} s on one chunk; "
+                            "the index in use is unchanged") from exc
 
 
 def rebuild(app=None) -> tuple[int, float]:
@@ -132,7 +152,10 @@ def rebuild_command():
     if engine.name == "none":
         click.echo("SEARCH_ENGINE=none: nothing to build.")
         return
-    count, seconds = rebuild()
+    try:
+        count, seconds = rebuild()
+    except RebuildFailed as exc:
+        raise click.ClickException(f"rebuild failed: {exc}") from exc
     rate = count / seconds if seconds else 0
     click.echo(f"{engine.name}: indexed {count} documents in {seconds:.1f} s "
                f"({rate:.0f} docs/s) into {engine.root}")

@@ -211,7 +211,11 @@ class Engine:
             offset = os.path.getsize(journal) if os.path.exists(journal) else 0
         name = self._new_generation_name()
         path = self.gen_path(name)
-        count = self._bulk_load(path, documents)
+        try:
+            count = self._bulk_load(path, documents)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)  # never served: the current one stays
+            raise
         with self.write_lock():
             source = journal if os.path.exists(journal) else os.devnull
             with open(source, encoding="utf-8") as fh:

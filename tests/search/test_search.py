@@ -425,6 +425,37 @@ def test_parallel_analysis_gives_the_same_documents(register):
     assert parallel == serial
 
 
+def _killed_worker(flavour, docs):
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_rebuild_fails_clearly_when_a_worker_dies(register, runner, monkeypatch):
+    """A worker killed mid-rebuild (e.g. for memory) stops the rebuild with a clear error,
+    instead of waiting for it forever; the index in use keeps answering, unchanged."""
+    import os
+
+    from search import cli, get_engine
+
+    engine = get_engine()
+    served = engine.current_generation()
+    before = keys_for("签名")
+    assert before
+
+    monkeypatch.setattr(cli, "_analyse_chunk", _killed_worker)  # inherited by the forked workers
+    monkeypatch.setattr(cli, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(cli, "CHUNK", 2)
+    monkeypatch.setattr(cli, "CHUNK_TIMEOUT", 60)  # a hang becomes a failure, not a stuck run
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 1
+    assert "rebuild failed: an analysis worker process died" in result.output
+    assert engine.current_generation() == served
+    assert sorted(e for e in os.listdir(engine.root) if e.startswith("gen-")) == [served]
+    assert keys_for("签名") == before
+
+
 def test_indexing_failure_never_fails_the_commit(register, monkeypatch, caplog):
     from search import get_engine
 
