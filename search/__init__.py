@@ -15,7 +15,7 @@ from .text import segmenter
 
 
 def init_app(app):
-    from . import cli, indexing, views
+    from . import changes, cli, indexing, views  # noqa: F401  (changes: the log's table)
     from .engines import make_engine
 
     engine = make_engine(app.config["SEARCH_ENGINE"],

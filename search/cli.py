@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 
-from . import get_engine, get_segmenter
+from . import changes, get_engine, get_segmenter
 from .documents import KINDS, MODEL_OF_KIND, analyse, iter_documents, load_documents
 from .text import segmenter
 
@@ -114,6 +114,9 @@ def rebuild(app=None) -> tuple[int, float]:
     engine = get_engine(app)
     seg = get_segmenter(app)
     started = time.perf_counter()
+    with Session(db.engine) as session:  # where the change log stands before reading
+        position = changes.Position.load(engine.root) or changes.Position(
+            changes.newest_id(session))
     with _fewer_gc_passes(), Session(db.engine) as session, analysis_pool(session) as pool:
         docs = analysed_documents(session, seg, pool)
 
@@ -123,6 +126,8 @@ def rebuild(app=None) -> tuple[int, float]:
                         for k, d in load_documents(s2, keys).items()}
 
         count = engine.rebuild(docs, reload_keys)
+    # What changed while the rebuild read is applied again by the next catch-up.
+    changes.reset_after_rebuild(engine.root, position)
     return count, time.perf_counter() - started
 
 
@@ -180,6 +185,24 @@ def check_command(show: int):
         click.echo("The index has drifted from the database: run `portal search rebuild`.")
         sys.exit(1)
     click.echo("The index matches the database.")
+
+
+@search_cli.command("follow")
+@click.option("--poll", default=1.0, show_default=True,
+              help="Seconds between looks at the change log when no NOTIFY wakes it (SQLite).")
+@click.option("--once", is_flag=True, help="Catch up once and exit.")
+def follow_command(poll: float, once: bool):
+    """Keep this host's index in step with the database's change log (runs until stopped)."""
+    engine = get_engine()
+    if engine.name == "none":
+        click.echo("SEARCH_ENGINE=none: nothing to follow.")
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        click.echo(f"applied {changes.catch_up(app)} changed rows")
+        return
+    click.echo(f"following the change log into {engine.root} (Ctrl-C stops)")
+    changes.follow(app, poll=poll)
 
 
 @search_cli.command("synonyms")

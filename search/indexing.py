@@ -1,15 +1,15 @@
 """Keeping the index in step with the database: SQLAlchemy session hooks.
 
-* ``after_flush`` notes which searchable rows the flush touched (keys only) in
-  ``session.info``; an agency whose name or division changed (or whose former
-  names changed) also marks its records, which carry its name and region.
-* ``after_commit`` re-reads those rows in a fresh session and writes their
-  documents (or deletes them) — so what reaches the index is always what the
-  database committed.  A rolled-back transaction clears the notes
-  (a rolled-back SAVEPOINT does not: its rows are simply re-read).
-* Indexing never makes a commit fail: errors are logged and
-  ``portal search check`` reports the drift; ``portal search rebuild`` fixes it.
-  Bulk Core inserts bypass the ORM hooks: run ``portal search rebuild`` after them.
+* ``after_flush`` notes which searchable rows the flush touched (keys only) and writes
+  them to the change log (``search.changes``) in the same transaction; an agency whose
+  name or division changed (or whose former names changed) is logged as a cascade, since
+  its records carry its name and region.  ``before_commit`` logs the rows the register's
+  bulk inserts noted (``note_written``).
+* ``after_commit`` catches this host's index up with the log (``SEARCH_APPLY_ON_COMMIT``):
+  the rows are re-read in a fresh session, so what reaches the index is always what the
+  database committed.  Other hosts learn of it through ``portal search follow``.
+* Indexing never makes a commit fail: an error is logged and the change stays in the log
+  for the next catch-up; ``portal search check`` reports drift, ``rebuild`` rebuilds.
 """
 
 from __future__ import annotations
@@ -33,10 +33,12 @@ from portal.register.models import (
     SpotCheck,
 )
 
+from .changes import catch_up, log_keys
 from .documents import analyse, key_of, load_documents, make_key, record_keys_of_agency
 
 log = logging.getLogger(__name__)
 PENDING = "search_pending"
+LOGGED = "search_logged"  # keys already written to the change log in this transaction
 RECORD_TYPES = (SpotCheck, Penalty, CreditGrade, ListEntry)
 _registered = False
 
@@ -46,10 +48,13 @@ def _agency_changed(obj: Agency) -> bool:
     return any(state.attrs[a].history.has_changes() for a in ("name", "division_code"))
 
 
+def _indexing(session: Session) -> bool:
+    return (has_app_context() and "search" in current_app.extensions
+            and current_app.extensions["search"].name != "none")
+
+
 def _after_flush(session: Session, flush_context) -> None:
-    if not has_app_context() or "search" not in current_app.extensions:
-        return
-    if current_app.extensions["search"].name == "none":
+    if not _indexing(session):
         return
     pending: set[str] = session.info.setdefault(PENDING, set())
     dirty = session.dirty
@@ -65,27 +70,47 @@ def _after_flush(session: Session, flush_context) -> None:
             if agency_id:
                 pending.add(make_key("agency", agency_id))
                 pending.add(f"cascade:{agency_id}")
+    _log_new(session, pending)
+
+
+def _log_new(session: Session, keys: set[str]) -> None:
+    logged: set[str] = session.info.setdefault(LOGGED, set())
+    new = keys - logged
+    if new:
+        log_keys(session, new)
+        logged |= new
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction() or not _indexing(session):
+        return
+    noted = session.info.get(PENDING, set()) | session.info.get(WRITTEN_ROWS, set())
+    if noted:
+        _log_new(session, noted)
 
 
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         # A SAVEPOINT was released: the outer transaction has not committed yet.
         return
-    keys = session.info.pop(PENDING, set()) | session.info.pop(WRITTEN_ROWS, set())
-    if not keys or not has_app_context():
+    logged = session.info.pop(LOGGED, set())
+    session.info.pop(PENDING, None)
+    session.info.pop(WRITTEN_ROWS, None)
+    if not logged or not has_app_context() or not current_app.config["SEARCH_APPLY_ON_COMMIT"]:
         return
     try:
-        index_keys(keys)
+        catch_up()
     except Exception:  # never fail the commit that already happened
-        log.exception("search: indexing %d changed rows failed; run `portal search check`",
-                      len(keys))
+        log.exception("search: indexing %d changed rows failed; they stay in the change "
+                      "log for the next catch-up", len(logged))
 
 
 def _after_soft_rollback(session: Session, previous_transaction) -> None:
     # Fires for every rollback.  A rolled-back SAVEPOINT keeps the outer
-    # transaction's notes: re-reading a row that did not change is harmless,
-    # missing one that did is not.  (``after_rollback`` is not used: it also
-    # fires for a SAVEPOINT.)
+    # transaction's notes (re-reading a row that did not change is harmless, missing one
+    # that did is not) but loses its change-log rows: log them again at the next flush.
+    # (``after_rollback`` is not used: it also fires for a SAVEPOINT.)
+    session.info.pop(LOGGED, None)
     if previous_transaction.parent is None:
         session.info.pop(PENDING, None)
         session.info.pop(WRITTEN_ROWS, None)
@@ -98,6 +123,7 @@ def register_hooks() -> None:
     from flask_sqlalchemy.session import Session as FlaskSession
 
     event.listen(FlaskSession, "after_flush", _after_flush)
+    event.listen(FlaskSession, "before_commit", _before_commit)
     event.listen(FlaskSession, "after_commit", _after_commit)
     event.listen(FlaskSession, "after_soft_rollback", _after_soft_rollback)
     _registered = True
