@@ -150,6 +150,25 @@ def working_days_between(a: dt.date, b: dt.date, province: str | None = None) ->
     return sign * count
 
 
+class WorkingDayCount:
+    """``working_days_between`` for many pairs of days at once (statistics): the calendar
+    of ``first``..``last`` is read once, then each pair is two look-ups."""
+
+    def __init__(self, first: dt.date, last: dt.date, province: str | None = None):
+        self.first = _as_date(first)
+        override = _overrides(self.first, _as_date(last), province)
+        self._cumulative = [0]  # [i + 1]: working days in [first, first + i]
+        day = self.first
+        while day <= last:
+            self._cumulative.append(self._cumulative[-1] + _working(day, override))
+            day += ONE_DAY
+
+    def between(self, a: dt.date, b: dt.date) -> int:
+        """Working days in ``(a, b]`` (negative when ``b`` < ``a``); both within the span."""
+        return (self._cumulative[(_as_date(b) - self.first).days + 1]
+                - self._cumulative[(_as_date(a) - self.first).days + 1])
+
+
 # -- the administrator's calendar days --------------------------------------------
 
 class CalendarError(PortalError):

@@ -22,7 +22,24 @@ CATEGORIES: dict[str, object] = {
 }
 
 
+# The reader's-language name of each category (the stored key is the Chinese name).
+CATEGORY_LABELS: dict[str, object] = {
+    "代理非正常专利申请": _l("代理非正常专利申请"),
+    "无资质专利代理": _l("无资质专利代理"),
+    "出租、出借专利代理资质": _l("出租、出借专利代理资质"),
+    "商标代理违法": _l("商标代理违法"),
+    "冒用官方名义招揽业务": _l("冒用官方名义招揽业务"),
+    "专利发明人挂名": _l("专利发明人挂名"),
+    "声称有内部快速授权渠道": _l("声称有内部快速授权渠道"),
+    "代理师未落实签名责任制": _l("代理师未落实签名责任制"),
+    "虚假宣传": _l("虚假宣传"),
+    "其他": _l("其他"),
+}
+assert CATEGORY_LABELS.keys() == CATEGORIES.keys()  # noqa: S101 - one list, two columns
+
+
 def category_choices():
+    """Radio choices: the stored key, shown with its label in the reader's language."""
     from wtforms.fields.choices import SelectChoice
 
-    return [SelectChoice(key, key) for key in CATEGORIES]
+    return [SelectChoice(key, CATEGORY_LABELS[key]) for key in CATEGORIES]

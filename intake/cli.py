@@ -1,5 +1,6 @@
-"""``portal mail send`` (drain the outbox), ``portal tips demo`` and
-``portal tips erase-receipts``."""
+"""``portal mail send`` (drain the outbox), ``portal tips demo``,
+``portal tips erase-receipts``, ``portal tips purge`` (retention) and ``portal keys``
+(generate, rotate: intake.crypto)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,75 @@ def erase_receipts():
     click.echo(f"erased: {erased}")
 
 
+@tips_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="List what would be purged; change nothing.")
+@click.option("--years", type=int, default=None,
+              help="Years after conclusion (default: PORTAL_TIP_RETENTION_YEARS).")
+@with_appcontext
+def purge_tips(dry_run, years):
+    """Delete the evidence files and the reporter's identity of tips concluded more than
+    the retention period ago (the facts and the timeline stay; an event records it)."""
+    from flask import current_app
+
+    from portal.extensions import db
+
+    from . import retention, workflow
+
+    years = current_app.config["TIP_RETENTION_YEARS"] if years is None else years
+    now = workflow.now()
+    tips = retention.due_for_purge(now, years)
+    click.echo(f"concluded before {retention.cutoff(now, years):%Y-%m-%d}: {len(tips)} tip(s)")
+    for tip in tips:
+        if dry_run:
+            live = sum(1 for a in tip.attachments if a.purged_at is None)
+            click.echo(f"  would purge {tip.reference}: {live} file(s), "
+                       f"identity {'yes' if not tip.anonymous else 'no'}")
+            continue
+        done = retention.purge_tip(tip, now)
+        db.session.commit()
+        click.echo(f"  purged {tip.reference}: {done.files} file(s), "
+                   f"identity {'yes' if done.identity else 'no'}")
+    if dry_run:
+        click.echo("dry run: nothing changed")
+
+
+@click.group("keys", help="The data key (PORTAL_DATA_KEY) encrypting reporter data.")
+def keys_cli():
+    pass
+
+
+@keys_cli.command("generate")
+def generate_key():
+    """Print a fresh random key for PORTAL_DATA_KEY."""
+    from .crypto import new_key
+
+    click.echo(new_key())
+
+
+@keys_cli.command("rotate")
+@click.option("--batch", default=200, show_default=True, help="Rows per transaction.")
+@with_appcontext
+def rotate_keys(batch):
+    """Encrypt every identity, address and evidence file again under the first key of
+    PORTAL_DATA_KEY (the site keeps running; see the README)."""
+    from . import crypto, retention
+
+    ring = crypto.keyring()
+    if ring.derived:
+        click.echo("warning: PORTAL_DATA_KEY is not set; using the development key", err=True)
+    done = retention.rotate(batch)
+    click.echo(f"current key {ring.current}: re-encrypted {done.tips} tip(s), "
+               f"{done.addresses} address(es), {done.files} file(s)")
+    for error in done.errors:
+        click.echo(f"error: {error}", err=True)
+    if done.errors:
+        raise SystemExit(1)
+
+
 def init_app(app):
+    from . import storage_cli
+
     app.cli.add_command(mail_cli)
     app.cli.add_command(tips_cli)
+    app.cli.add_command(keys_cli)
+    storage_cli.init_app(app)

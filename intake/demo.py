@@ -53,15 +53,28 @@ def demo_code(seed: int, index: int) -> str:
     return codes.format_code("".join(rng.choice(codes.ALPHABET) for _ in range(codes.CODE_LENGTH)))
 
 
-def build_demo_tips(*, count: int = 60, seed: int = 20261121) -> int:
-    """Create ``count`` tips (flushes; the caller commits).  Returns how many were made."""
+# A full demo register (``portal demo``: 1,000 agencies or more) gets this many tips over
+# two years, enough for the public statistics; a small one (tests) gets SMALL_COUNT.
+FULL_COUNT, SMALL_COUNT, FULL_REGISTER = 3000, 60, 1000
+# A few agencies draw many tips (and more of them are substantiated), as in life.
+REPEAT_OFFENDERS, REPEAT_SHARE = 12, 0.25
+
+
+def build_demo_tips(*, count: int | None = None, seed: int = 20261121) -> int:
+    """Create ``count`` tips (flushes; the caller commits).  Returns how many were made.
+    Without ``count``: FULL_COUNT tips over two years when the register holds a full demo
+    (FULL_REGISTER agencies or more), else SMALL_COUNT tips over five months."""
     rng = random.Random(seed)
     bureaus = list(db.session.scalars(db.select(Bureau).where(Bureau.active.is_(True))
                                       .order_by(Bureau.code)))
     agencies = list(db.session.scalars(db.select(Agency).order_by(Agency.id).limit(500)))
+    if count is None:
+        registered = db.session.scalar(db.select(db.func.count(Agency.id))) or 0
+        count = FULL_COUNT if registered >= FULL_REGISTER else SMALL_COUNT
+    span = 730 if count > 100 else 150
     now = utcnow()
     for i in range(count):
-        start = now - dt.timedelta(days=rng.randint(0, 150), hours=rng.randint(0, 23),
+        start = now - dt.timedelta(days=rng.randint(0, span), hours=rng.randint(0, 23),
                                    minutes=rng.randint(0, 59))
         data = _tip_data(i, rng, start, bureaus, agencies)
         with workflow.at(start):
@@ -76,7 +89,10 @@ def _tip_data(i: int, rng: random.Random, start: dt.datetime, bureaus: list[Bure
               agencies: list[Agency]) -> dict:
     """The form data of demo tip number ``i`` (about an agency, or about an unlisted operator)."""
     category = rng.choice(list(CATEGORIES))
-    agency = rng.choice(agencies) if agencies and rng.random() < 0.7 else None
+    agency = None
+    if agencies and rng.random() < 0.7:
+        pool = agencies[:REPEAT_OFFENDERS] if rng.random() < REPEAT_SHARE else agencies
+        agency = rng.choice(pool)
     online = rng.random() < 0.3
     named = rng.random() < 0.4
     return {
@@ -141,6 +157,8 @@ REPLIES = {
 def _advance(tip: Tip, rng: random.Random, start: dt.datetime, bureaus: list[Bureau]) -> None:
     """Walk the tip through a random plausible path with the workflow functions."""
     fate = rng.random()
+    if utcnow() - start > dt.timedelta(days=90) and rng.random() < 0.99:
+        fate = 0.65 + fate * 0.35  # old tips are concluded, but for a few stragglers
     if fate < 0.2:
         return  # stays received (old ones become overdue)
     moment = start
@@ -211,9 +229,18 @@ def _supervisor(tip: Tip) -> StaffUser | None:
     return _actor(province.id, ("admin",)) if province is not None else None
 
 
+def _offender_ids_limit() -> int:
+    """The highest agency id among the repeat offenders (the first agencies by id)."""
+    ids = db.session.scalars(db.select(Agency.id).order_by(Agency.id).limit(REPEAT_OFFENDERS))
+    return max(ids, default=0)
+
+
 def _conclude(tip: Tip, rng: random.Random, moment: dt.datetime,
               staff: StaffUser | None) -> None:
-    outcome = rng.choice(["substantiated", "not_substantiated", "referred", "not_substantiated"])
+    outcomes = ["substantiated", "not_substantiated", "referred", "not_substantiated"]
+    if tip.agency_id is not None and tip.agency_id <= _offender_ids_limit():
+        outcomes = ["substantiated", "substantiated", "not_substantiated"]
+    outcome = rng.choice(outcomes)
     moment = _step(moment, rng)
     with workflow.at(moment):
         workflow.conclude(tip, staff, outcome, REPLIES[outcome])

@@ -225,3 +225,21 @@ class ReplyForm(FlaskForm):
                          validators=[Optional(), Length(max=REPLY_MAX,
                                                         message=_l("补充说明最多 %(max)d 个字。"))])
     evidence = MultipleFileField(_l("补充证据材料"))
+
+
+class NotifyForm(FlaskForm):
+    """The tracking page's notification settings: an anonymous reporter's
+    notification-only address, or turning notifications off / on."""
+
+    email = StringField(_l("仅用于通知的电子邮箱"), filters=[_strip],
+                        validators=[Optional(), Length(max=254)])
+    choice = RadioField(_l("邮件通知"), choices=[SelectChoice("on", _l("有新进展时发邮件通知我")),
+                                                SelectChoice("off", _l("不要发邮件通知我"))],
+                        default="on", validators=[Optional()])
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = validate_email(field.data, check_deliverability=False).normalized
+            except EmailNotValidError:
+                raise ValidationError(_l("电子邮箱地址格式不正确。")) from None

@@ -23,6 +23,8 @@ from portal.extensions import db
 from portal.register.models import Agency, Bureau, Penalty
 from portal.timeutil import utcnow
 
+from .crypto import EncryptedText
+
 
 class TipStatus(enum.StrEnum):
     """Where a tip stands (values are the strings stored in ``tip.status``)."""
@@ -83,12 +85,22 @@ class Tip(db.Model):
     occurred_on: Mapped[dt.date | None] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text)
 
-    # The reporter: visible only to staff of the bureau handling the tip.
+    # The reporter: visible only to staff of the bureau handling the tip (each view is
+    # audited, intake.audit), stored encrypted (intake.crypto), purged after retention.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
-    reporter_name: Mapped[str | None] = mapped_column(String(60))
-    reporter_phone: Mapped[str | None] = mapped_column(String(30))
-    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    reporter_name: Mapped[str | None] = mapped_column(EncryptedText("tip.reporter_name"))
+    reporter_phone: Mapped[str | None] = mapped_column(EncryptedText("tip.reporter_phone"))
+    reporter_email: Mapped[str | None] = mapped_column(EncryptedText("tip.reporter_email"))
     consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The reporter's channel (intake.messages, intake.notifications): a message from the
+    # reporter no one of the handling bureau has opened yet; notifications turned off on
+    # the tracking page; when a bureau's question must be answered (working days).
+    reporter_message_unread: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                          server_default="0", index=True)
+    notifications_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    info_due: Mapped[dt.date | None] = mapped_column(Date)
+    # Retention (intake.retention): when the identity and the evidence files were purged.
+    purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     # Current state (derived from the events, kept in step by intake.workflow).
     status: Mapped[str] = mapped_column(String(20), index=True)  # a TipStatus
@@ -128,6 +140,9 @@ class Tip(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="tip", order_by="Attachment.id", cascade="all, delete-orphan"
     )
+    notify_address: Mapped[TipNotifyAddress | None] = relationship(
+        back_populates="tip", cascade="all, delete-orphan"
+    )
 
     @property
     def party_name(self) -> str:
@@ -161,7 +176,10 @@ class TipEvent(db.Model):
 
 
 class Attachment(db.Model):
-    """An evidence file in private storage (random name, sha256 recorded)."""
+    """An evidence file in private storage (random name), encrypted (intake.crypto: the
+    file starts with the id of its key, also kept in ``key_id``), with its metadata removed
+    (intake.metadata): ``sha256`` is the file as stored (cleaned, before encryption),
+    ``received_sha256`` the file as the reporter sent it."""
 
     __tablename__ = "attachment"
 
@@ -173,6 +191,13 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    received_sha256: Mapped[str | None] = mapped_column(String(64))
+    # "cleaned" (metadata removed), "clean" (none found), "not_cleaned" (stored as
+    # received: flagged to staff), None (filed before metadata removal existed).
+    clean_status: Mapped[str | None] = mapped_column(String(20))
+    metadata_removed: Mapped[list | None] = mapped_column(JSON)
+    key_id: Mapped[str | None] = mapped_column(String(8))
+    purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     tip: Mapped[Tip] = relationship(back_populates="attachments")
@@ -192,6 +217,55 @@ class Attachment(db.Model):
         "report.hta" holding a PDF downloads as "report.pdf"."""
         stem = os.path.splitext(self.original_name or "")[0].replace(".", "_").strip()
         return f"{stem or 'evidence'}.{self.extension}"
+
+
+class TipNotifyAddress(db.Model):
+    """An anonymous reporter's notification-only address: apart from the tip, encrypted,
+    never shown to staff, used for nothing but "there is news on your tip"."""
+
+    __tablename__ = "tip_notify_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tip.id"), unique=True)
+    email: Mapped[str] = mapped_column(EncryptedText("tip_notify_address.email"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="notify_address")
+
+
+class AccessAudit(db.Model):
+    """Append-only: one row each time a staff member views a reporter's identity or
+    downloads an evidence file (intake.audit).  Rows are never updated or deleted."""
+
+    __tablename__ = "access_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tip.id"), index=True)
+    # The bureau handling the tip at the time (whose lead reads the entry).
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
+    what: Mapped[str] = mapped_column(String(20))  # "identity" / "download"
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+    actor: Mapped[StaffUser] = relationship()
+    tip: Mapped[Tip] = relationship()
+    bureau: Mapped[Bureau] = relationship()
+
+
+class TipText(db.Model):
+    """Texts for reporters the provincial administrator edits (e.g. "what next" after a
+    conclusion), per province, in Chinese and English."""
+
+    __tablename__ = "tip_text"
+
+    province: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class RoutingRule(db.Model):
@@ -256,6 +330,10 @@ class OutboxMail(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     tip_id: Mapped[int | None] = mapped_column(ForeignKey("tip.id"))
+    # A tip's mail: "receipt" (None in rows from before) or "notification"; its recipient
+    # is looked up when it is sent (``to`` stays empty: no address in clear here).
+    kind: Mapped[str | None] = mapped_column(String(20))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("tip_event.id"), unique=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     sealed_code: Mapped[str | None] = mapped_column(Text)
     # Extra headers, e.g. List-Unsubscribe on alert mail (portal.alerts).
@@ -264,8 +342,12 @@ class OutboxMail(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Retries back off until MAIL_MAX_ATTEMPTS; then the row is dead (kept, not retried).
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    dead_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
 
     tip: Mapped[Tip | None] = relationship()
+    event: Mapped[TipEvent | None] = relationship()
 
 
 class CalendarDay(db.Model):

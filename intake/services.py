@@ -9,6 +9,7 @@ fields).
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import smtplib
 from dataclasses import dataclass
@@ -24,7 +25,17 @@ from portal.register.models import Agency, AgencyFormerName
 from portal.timeutil import utcnow
 from search import suggest_agencies as search_suggest
 
-from . import codes, matching, queries, receipts, routing, storage, workflow
+from . import (
+    codes,
+    matching,
+    messages,
+    notifications,
+    queries,
+    receipts,
+    routing,
+    storage,
+    workflow,
+)
 from .models import OutboxMail, Tip
 from .workflow import _
 
@@ -188,7 +199,8 @@ def submit_tip(data: dict, files: list[storage.CheckedFile] | None = None, *,
 def queue_receipt_mail(tip: Tip, code: str) -> OutboxMail:
     """Queue the receipt mail.  The stored body carries no code; the code is kept sealed
     (intake.receipts) and put into the body when the mail is sent."""
-    mail = OutboxMail(to=tip.reporter_email, tip=tip, locale=str(get_locale() or "zh_CN"),
+    mail = OutboxMail(to=tip.reporter_email, tip=tip, kind="receipt",
+                      locale=str(get_locale() or "zh_CN"),
                       subject=_("举报回执 %(ref)s", ref=tip.reference),
                       body=render_template("intake/email/receipt.txt", tip=tip, code=None),
                       sealed_code=receipts.seal_for_outbox(code))
@@ -198,7 +210,7 @@ def queue_receipt_mail(tip: Tip, code: str) -> OutboxMail:
 
 def mail_body(mail: OutboxMail) -> str:
     """The body to send: a receipt mail is built now, with its code if it can be opened."""
-    if mail.tip is None:
+    if mail.tip is None or mail.kind == notifications.KIND:
         return mail.body
     code = receipts.unseal_from_outbox(mail.sealed_code)
     with force_locale(mail.locale or "zh_CN"):
@@ -219,9 +231,12 @@ def find_by_code(text: str | None) -> Tip | None:
 
 
 def reply_as_reporter(tip: Tip, text: str, files: list[storage.CheckedFile]):
-    """The reporter answers the bureau's question with text and files (flushes)."""
+    """The reporter writes (an answer to the bureau's question, or unasked) with text and
+    files while the tip is open (intake.messages; flushes)."""
+    if not messages.is_open(tip):  # before any file is written
+        raise workflow.TransitionError(_("举报已办结，不能再补充材料。"))
     attachments = storage.store(files, db.session) if files else []
-    return workflow.reporter_reply(tip, text, attachments)
+    return messages.reporter_message(tip, text, attachments)
 
 
 # -- the outbox -------------------------------------------------------------------
@@ -229,25 +244,55 @@ def reply_as_reporter(tip: Tip, text: str, files: list[storage.CheckedFile]):
 REDACTED_BODY = "[已发送；为保护查询码，正文已从发件箱清除]"
 
 
+RETRY_FIRST = dt.timedelta(minutes=5)
+
+
+class NoRecipient(Exception):
+    """The mail has nobody to go to any more (notifications off, address removed, purged)."""
+
+
+def _failed(mail: OutboxMail, exc: Exception, now: dt.datetime) -> None:
+    """Record a failure: retry later (5 minutes, doubling), or set the mail aside as dead
+    after MAIL_MAX_ATTEMPTS (or at once when it has no recipient any more)."""
+    mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if isinstance(exc, NoRecipient) or mail.attempts >= int(
+            current_app.config["MAIL_MAX_ATTEMPTS"]):
+        mail.dead_at = now
+        mail.next_attempt_at = None
+        mail.sealed_code = None
+    else:
+        mail.next_attempt_at = now + RETRY_FIRST * 2 ** (mail.attempts - 1)
+
+
 def send_outbox(limit: int = 100) -> tuple[int, int]:
-    """Send unsent mail through SMTP (SMTP_HOST/SMTP_PORT); commit after each message.
-    Failures keep the row with attempts/last_error.  Returns (sent, failed)."""
+    """Send due mail through SMTP (SMTP_HOST/SMTP_PORT); commit after each message.
+    Failures keep the row with attempts/last_error and a later ``next_attempt_at``; after
+    MAIL_MAX_ATTEMPTS the row is dead (kept, never retried).  Returns (sent, failed)."""
     host = current_app.config.get("SMTP_HOST")
     port = int(current_app.config["SMTP_PORT"])
     sender = current_app.config.get("MAIL_SENDER")
+    now = utcnow()
     pending = list(db.session.scalars(
-        db.select(OutboxMail).where(OutboxMail.sent_at.is_(None))
+        db.select(OutboxMail).where(
+            OutboxMail.sent_at.is_(None), OutboxMail.dead_at.is_(None),
+            or_(OutboxMail.next_attempt_at.is_(None), OutboxMail.next_attempt_at <= now))
         .order_by(OutboxMail.id).limit(limit)
     ))
     sent = failed = 0
     for mail in pending:
+        to = notifications.recipient(mail)
+        if not to:  # nobody to tell any more: set aside, not a failure
+            _failed(mail, NoRecipient("no recipient (notifications off, address removed "
+                                      "or purged)"), now)
+            db.session.commit()
+            continue
         mail.attempts = (mail.attempts or 0) + 1
         try:
             if not host:
                 raise RuntimeError("SMTP_HOST is not configured (PORTAL_SMTP_HOST)")
             message = EmailMessage()
             message["From"] = sender
-            message["To"] = mail.to
+            message["To"] = to
             message["Subject"] = mail.subject
             message.set_content(mail_body(mail))
             for name, value in (mail.headers or {}).items():
@@ -255,13 +300,16 @@ def send_outbox(limit: int = 100) -> tuple[int, int]:
             with smtplib.SMTP(host, port, timeout=30) as smtp:
                 smtp.send_message(message)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
-            mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            _failed(mail, exc, now)
             failed += 1
         else:
             mail.sent_at = utcnow()
             mail.last_error = None
+            mail.next_attempt_at = None
             mail.body = REDACTED_BODY
             mail.sealed_code = None
+            if mail.tip_id is not None:
+                mail.to = ""  # a reporter's address is not kept in the outbox once sent
             sent += 1
         db.session.commit()
     return sent, failed

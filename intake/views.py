@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -23,9 +25,9 @@ from portal.extensions import csrf, db, limiter
 from portal.htmx import is_partial
 from portal.register.models import Agency
 
-from . import places, receipts, services, storage, workflow
+from . import messages, notifications, offline, places, receipts, services, storage, workflow
 from .categories import CATEGORIES
-from .forms import DESCRIPTION_MAX, REPLY_MAX, ReplyForm, TipForm, TrackForm
+from .forms import DESCRIPTION_MAX, REPLY_MAX, NotifyForm, ReplyForm, TipForm, TrackForm
 from .models import Tip
 from .workflow import _
 
@@ -56,15 +58,34 @@ track_limit = limiter.limit(_limit("TIP_TRACK_RATE_LIMIT"), methods=["POST"])
 
 # -- the form ---------------------------------------------------------------------
 
+def _rollback() -> None:
+    """Roll the session back, whatever state its connection is in."""
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+
+
+def _place_lists(form: TipForm):
+    """The division lists of the form: from the database, or (when it cannot answer) from
+    this process's copy (intake.offline)."""
+    try:
+        offline.remember()
+        return (places.cascade(form.province.data, form.city.data, form.district.data),
+                places.domicile_groups())
+    except SQLAlchemyError:
+        _rollback()
+        return (offline.cascade(form.province.data, form.city.data, form.district.data),
+                offline.domicile_groups())
+
+
 def _form_context(form: TipForm, *, key: str | None, file_names: list[str],
                   notice: str | None) -> dict:
-    place = places.cascade(form.province.data, form.city.data, form.district.data)
+    place, domicile_groups = _place_lists(form)
     max_files, max_bytes = storage.max_files(), storage.max_file_bytes()
     return {
         "form": form,
         "categories": CATEGORIES,
         "place": place,
-        "domicile_groups": places.domicile_groups(),
+        "domicile_groups": domicile_groups,
         "description_max": DESCRIPTION_MAX,
         "accept": storage.ACCEPT_ATTR,
         "allowed_label": storage.ALLOWED_LABEL,
@@ -155,7 +176,13 @@ def new_tip():
     if request.method == "GET":
         _prefill_agency(form, request.args.get("agency"))
         return _render_form(form)
-    return _post_tip(form)
+    try:
+        return _post_tip(form)
+    except SQLAlchemyError:  # the database failed before anything was filed (an outage)
+        current_app.logger.exception("tip submission: the database did not answer")
+        _rollback()
+        return _render_form(form, 503, key=request.form.get(SUBMISSION_FIELD, ""),
+                            file_names=_chosen_file_names(form.evidence), notice="failed")
 
 
 def _post_tip(form: TipForm):
@@ -183,23 +210,57 @@ def _post_tip(form: TipForm):
 
 
 def _file_tip(form: TipForm, files: list, key: str, names: list[str]):
+    """File the tip.  A database error before the COMMIT (nothing stored, the files
+    removed by the rollback) goes up to ``new_tip``'s outage answer."""
     try:
         receipt = services.submit_tip(form.tip_data(), files, submission_key=key)
+    except IntegrityError:
+        return _already_filed(form, key, names)
+    try:
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()  # removes the files written for this attempt
-        replay = receipts.find(key, workflow.now())
-        if replay is not None:  # the same form, filed meanwhile by another request
-            return _render_receipt(replay.tip, replay.code, replay=True)
-        current_app.logger.exception("tip submission failed")
-        return _render_form(form, 503, key=key, file_names=names, notice="failed")
+        return _already_filed(form, key, names)
     except SQLAlchemyError:
-        db.session.rollback()  # removes the files written for this tip
         current_app.logger.exception("tip submission failed")
-        return _render_form(form, 503, key=key, file_names=names, notice="failed")
+        return _after_failed_commit(form, key, names)
     g.intake_counted = True
     _erase_expired_receipts()
     return _render_receipt(receipt.tip, receipt.code)
+
+
+def _already_filed(form: TipForm, key: str, names: list[str]):
+    db.session.rollback()  # removes the files written for this attempt
+    storage.settle(db.session)
+    replay = receipts.find(key, workflow.now())
+    if replay is not None:  # the same form, filed meanwhile by another request
+        return _render_receipt(replay.tip, replay.code, replay=True)
+    current_app.logger.exception("tip submission failed")
+    return _render_form(form, 503, key=key, file_names=names, notice="failed")
+
+
+def _after_failed_commit(form: TipForm, key: str, names: list[str]):
+    """A failed COMMIT may have happened all the same (the connection dropped after the
+    server got it): the submission key, looked up afresh, tells.  Stored: the receipt
+    (the files stay).  Not stored: the form back, the files removed.  No answer: the form
+    back saying so (a retry with the same key cannot file twice); the files stay for
+    ``portal storage check``."""
+    _rollback()  # files of an attempted COMMIT are kept until settled
+    # First the files (this waits for that COMMIT's transaction to end on the server).
+    undecided = storage.settle(db.session) == storage.UNDECIDED
+    try:
+        replay = receipts.find(key, workflow.now())
+    except SQLAlchemyError:
+        _rollback()
+        replay, undecided = None, True
+    if replay is None:
+        if undecided:
+            current_app.logger.warning("tip submission: could not tell whether it was stored")
+        return _render_form(form, 503, key=key, file_names=names,
+                            notice="uncertain" if undecided else "failed")
+    current_app.logger.warning("tip submission: stored although its COMMIT failed (%s)",
+                               replay.tip.reference)
+    g.intake_counted = True
+    return _render_receipt(replay.tip, replay.code)
 
 
 def _erase_expired_receipts() -> None:
@@ -250,13 +311,35 @@ def _tracked_tip() -> Tip | None:
     return db.session.get(Tip, data["tip"])
 
 
-def _render_track(form=None, tip=None, reply_form=None, status=200):
+def _channel_context(tip: Tip | None, notify_form: NotifyForm | None) -> dict:
+    """The reporter's channel on the tracking page: the outcome block, the conversation,
+    the notification settings."""
+    if tip is None:
+        return {}
+    if notify_form is None:
+        notify_form = NotifyForm(formdata=None)
+        notify_form.choice.data = "off" if tip.notifications_off else "on"
+    return {
+        "conclusion": messages.conclusion(tip),
+        "what_next": messages.what_next(tip, str(get_locale() or "")),
+        "outcomes": workflow.OUTCOMES,
+        "conversation": messages.conversation(tip),
+        "can_write": messages.is_open(tip),
+        "notify_form": notify_form,
+        "notify_to": notifications.address_of(tip) is not None,
+        "has_named_email": bool(not tip.anonymous and tip.reporter_email),
+    }
+
+
+def _render_track(form=None, tip=None, reply_form=None, status=200, notify_form=None):
     context = {
         "form": form or TrackForm(formdata=None),
         "tip": tip,
         "reply_form": reply_form or ReplyForm(formdata=None),
         "statuses": workflow.STATUSES,
-        "events": workflow.public_events(tip) if tip else [],
+        "events": [e for e in workflow.public_events(tip)
+                   if e.kind not in messages.CONVERSATION_KINDS] if tip else [],
+        **_channel_context(tip, notify_form),
         "reply_max": REPLY_MAX,
         "accept": storage.ACCEPT_ATTR,
         "max_files": storage.max_files(),
@@ -311,11 +394,35 @@ def reply():
         flash(exc.message, "error")
         return redirect(url_for("intake.track"), 303)
     except SQLAlchemyError:
-        db.session.rollback()
         current_app.logger.exception("reporter reply failed")
-        return render_template("intake/failed.html"), 503
+        _rollback()
+        if storage.settle(db.session) != storage.COMMITTED:
+            return render_template("intake/failed.html"), 503
+        # Its files have rows: the COMMIT happened, only its answer was lost.
     flash(_("已收到您补充的材料。"), "success")
     return redirect(url_for("intake.track"), 303)
+
+
+@bp.post("/track/notifications")
+@track_limit
+def notification_settings():
+    """Turn mail notifications on or off; an anonymous reporter sets (or removes) the
+    notification-only address (kept apart from the tip, encrypted, never shown to staff)."""
+    tip = _tracked_tip()
+    if tip is None:
+        flash(_("查询已过期，请重新输入查询码。"), "error")
+        return redirect(url_for("intake.track"), 303)
+    form = NotifyForm()
+    if not form.validate():
+        return _render_track(tip=tip, notify_form=form, status=422)
+    enabled = form.choice.data != "off"
+    if tip.anonymous:
+        notifications.set_address(tip, form.email.data if enabled else None)
+        enabled = enabled and bool(form.email.data)
+    notifications.set_enabled(tip, enabled)
+    db.session.commit()
+    flash(_("已开启邮件通知。") if enabled else _("已关闭邮件通知。"), "success")
+    return redirect(url_for("intake.track") + "#notify-heading", 303)
 
 
 @bp.post("/track/leave")

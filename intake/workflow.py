@@ -53,7 +53,7 @@ from portal.register import divisions
 from portal.register.models import Bureau, Penalty
 from portal.timeutil import to_china, utcnow
 
-from . import calendar
+from . import calendar, event_text
 from .models import OPEN_STATUSES, Attachment, Tip, TipEvent, TipStatus
 
 __all__ = [
@@ -158,8 +158,6 @@ class Action:
     from_statuses: frozenset[TipStatus]
     roles: frozenset[str]  # staff roles allowed; "reporter" actions have no staff role
     event: str
-    # Public text template (None: the event is internal only).  Fields: {bureau}, {text}.
-    public_text: str | None
     # What the actor is told when the tip's status does not allow the action (None: generic).
     refused_text: str | None = None
 
@@ -171,36 +169,27 @@ _UNDER_VERIFICATION = frozenset({TipStatus.ACCEPTED, TipStatus.AWAITING_INFO})
 ACTIONS: dict[TipAction, Action] = {
     a.name: a
     for a in (
-        Action(TipAction.ACCEPT, frozenset({TipStatus.RECEIVED}), ROLES_ALL, "accepted",
-               _l("{bureau}已受理您的举报，正在核查。")),
-        Action(TipAction.ASSIGN, frozenset(OPEN_STATUSES), ROLES_LEAD, "assigned", None),
+        Action(TipAction.ACCEPT, frozenset({TipStatus.RECEIVED}), ROLES_ALL, "accepted"),
+        Action(TipAction.ASSIGN, frozenset(OPEN_STATUSES), ROLES_LEAD, "assigned"),
         Action(TipAction.REQUEST_INFO, frozenset({TipStatus.ACCEPTED}), ROLES_ALL,
-               "info_requested", _l("{bureau}请您补充材料：{text}")),
+               "info_requested"),
         Action(TipAction.REPORTER_REPLY, frozenset({TipStatus.AWAITING_INFO}), frozenset(),
-               "reporter_replied", _l("您已补充材料，承办部门将继续核查。"),
-               refused_text=_l("承办部门目前没有请您补充材料。")),
-        Action(TipAction.ADD_NOTE, frozenset(TipStatus), ROLES_ALL, "note", None),
-        Action(TipAction.TRANSFER, _BEFORE_PROPOSAL, ROLES_ALL, "transferred",
-               _l("您的举报已移送{bureau}办理。")),
-        Action(TipAction.RETURN_TO_TRIAGE, _BEFORE_PROPOSAL, ROLES_ALL, "returned_to_triage",
-               _l("您的举报已转由{bureau}重新分送。")),
-        Action(TipAction.EXTEND_DEADLINE, _UNDER_VERIFICATION, ROLES_ALL, "deadline_extended",
-               _l("因情况复杂，核查期限已依法延长。")),
-        Action(TipAction.MARK_DUPLICATE, _BEFORE_PROPOSAL, ROLES_ALL, "marked_duplicate", None),
+               "reporter_replied", refused_text=_l("承办部门目前没有请您补充材料。")),
+        Action(TipAction.ADD_NOTE, frozenset(TipStatus), ROLES_ALL, "note"),
+        Action(TipAction.TRANSFER, _BEFORE_PROPOSAL, ROLES_ALL, "transferred"),
+        Action(TipAction.RETURN_TO_TRIAGE, _BEFORE_PROPOSAL, ROLES_ALL, "returned_to_triage"),
+        Action(TipAction.EXTEND_DEADLINE, _UNDER_VERIFICATION, ROLES_ALL, "deadline_extended"),
+        Action(TipAction.MARK_DUPLICATE, _BEFORE_PROPOSAL, ROLES_ALL, "marked_duplicate"),
         Action(TipAction.CONCLUDE, _UNDER_VERIFICATION, ROLES_ALL,
-               "conclusion_proposed", None),  # lead/admin: "concluded" (see conclude())
+               "conclusion_proposed"),  # lead/admin: "concluded" (see conclude())
         Action(TipAction.APPROVE_CONCLUSION, frozenset({TipStatus.PENDING_APPROVAL}), ROLES_LEAD,
-               "concluded", _l("{bureau}已办结您的举报。处理结果：{text}")),
+               "concluded"),
         Action(TipAction.REJECT_CONCLUSION, frozenset({TipStatus.PENDING_APPROVAL}), ROLES_LEAD,
-               "conclusion_rejected", None),
-        Action(TipAction.SUPERVISE, frozenset(OPEN_STATUSES), ROLES_ADMIN, "supervised", None),
+               "conclusion_rejected"),
+        Action(TipAction.SUPERVISE, frozenset(OPEN_STATUSES), ROLES_ADMIN, "supervised"),
     )
 }
 STAFF_ACTIONS = tuple(name for name in ACTIONS if name != TipAction.REPORTER_REPLY)
-
-# Reporter-facing text of the first two events.
-SUBMITTED_TEXT = _l("我们已收到您的举报。")
-ROUTED_TEXT = _l("您的举报已分送{bureau}办理。")
 
 
 class TransitionError(PortalError):
@@ -252,12 +241,10 @@ def _china_date(moment: dt.datetime) -> dt.date:
     return cast(dt.datetime, to_china(moment)).date()
 
 
-def _public(template, **fields) -> str | None:
-    """Public texts are stored in Chinese, whatever the acting user's language."""
-    if template is None:
-        return None
-    with force_locale("zh_CN"):
-        return str(template).format(**fields)
+def _bureau(bureau: Bureau, data: dict | None = None) -> dict:
+    """Event parameters naming ``bureau`` (its name when the event happened); what the
+    reporter reads is worded from them by ``intake.event_text`` in the reader's language."""
+    return {**(data or {}), "bureau": bureau.name, "bureau_id": bureau.id}
 
 
 def _signed_in(user) -> bool:
@@ -274,7 +261,7 @@ def can_act(user, tip: Tip, action: TipAction) -> bool:
         return True
     if not _signed_in(user) or user.role not in spec.roles:
         return False
-    if not permissions.can_view_tip(user, tip):
+    if not permissions.in_jurisdiction(user, tip.bureau):  # supervisors only read
         return False
     return not (action == TipAction.EXTEND_DEADLINE and tip.extended)
 
@@ -287,7 +274,7 @@ def allowed_actions(user, tip: Tip) -> set[TipAction]:
 def _check(user, tip: Tip, action: TipAction) -> Action:
     spec = ACTIONS[action]
     if user is not None:
-        if not _signed_in(user) or not permissions.can_view_tip(user, tip):
+        if not _signed_in(user) or not permissions.in_jurisdiction(user, tip.bureau):
             raise Forbidden()
         if user.role not in spec.roles:
             raise Forbidden()
@@ -365,12 +352,10 @@ def record_submission(tip: Tip, decision) -> Tip:
     tip.cross_region = bool(decision.cross_region)
     _enter_queue(tip, decision.bureau, moment)
     db.session.add(tip)
-    _event(tip, "submitted", None, actor_kind="reporter",
-           public_text=_public(SUBMITTED_TEXT))
-    _event(tip, "routed", None, to_bureau=decision.bureau,
-           public_text=_public(ROUTED_TEXT, bureau=decision.bureau.name),
-           internal_text=decision.reason,
-           data={"rule": decision.rule, "cross_region": bool(decision.cross_region)})
+    _event(tip, "submitted", None, actor_kind="reporter")
+    _event(tip, "routed", None, to_bureau=decision.bureau, internal_text=decision.reason,
+           data=_bureau(decision.bureau, {"rule": decision.rule,
+                                          "cross_region": bool(decision.cross_region)}))
     db.session.flush()
     return tip
 
@@ -384,8 +369,7 @@ def accept(tip: Tip, actor) -> TipEvent:
                                                province=tip.bureau.code)
     if actor is not None and tip.assignee_id is None:
         tip.assignee = actor
-    event = _event(tip, spec.event, actor, public_text=_public(spec.public_text,
-                                                                 bureau=tip.bureau.name))
+    event = _event(tip, spec.event, actor, data=_bureau(tip.bureau))
     db.session.flush()
     return event
 
@@ -407,9 +391,8 @@ def request_info(tip: Tip, actor, question: str) -> TipEvent:
     spec = _check(actor, tip, TipAction.REQUEST_INFO)
     question = _required(question, "question", _("请填写需要举报人补充的内容。"))
     tip.status = TipStatus.AWAITING_INFO
-    event = _event(tip, spec.event, actor,
-                   public_text=_public(spec.public_text, bureau=tip.bureau.name, text=question),
-                   data={"question": question})
+    event = _event(tip, spec.event, actor, public_text=question,
+                   data=_bureau(tip.bureau, {"question": question}))
     db.session.flush()
     return event
 
@@ -422,8 +405,7 @@ def reporter_reply(tip: Tip, text: str, attachments: Iterable[Attachment] = ()) 
     if not text and not attachments:
         raise TransitionError(_("请填写补充说明或上传文件。"), "text")
     tip.status = TipStatus.ACCEPTED
-    event = _event(tip, spec.event, None, actor_kind="reporter",
-                   public_text=_public(spec.public_text), internal_text=text or None,
+    event = _event(tip, spec.event, None, actor_kind="reporter", internal_text=text or None,
                    data={"files": len(attachments)})
     db.session.flush()
     for attachment in attachments:
@@ -495,8 +477,7 @@ def _move(tip: Tip, spec: Action, actor, to_bureau: Bureau, reason: str,
     from_bureau = tip.bureau
     _enter_queue(tip, to_bureau, now())
     event = _event(tip, spec.event, actor, from_bureau=from_bureau, to_bureau=to_bureau,
-                   public_text=_public(spec.public_text, bureau=to_bureau.name),
-                   internal_text=reason, data=data)
+                   internal_text=reason, data=_bureau(to_bureau, data))
     db.session.flush()
     return event
 
@@ -510,8 +491,7 @@ def extend_deadline(tip: Tip, actor, reason: str) -> TipEvent:
     tip.verify_due = calendar.add_working_days(old_due, _config("TIP_EXTEND_DAYS"),
                                                province=tip.bureau.code)
     tip.extended = True
-    event = _event(tip, spec.event, actor, public_text=_public(spec.public_text),
-                   internal_text=reason,
+    event = _event(tip, spec.event, actor, internal_text=reason,
                    data={"from": old_due.isoformat(), "to": tip.verify_due.isoformat()})
     db.session.flush()
     return event
@@ -565,10 +545,8 @@ def _finish(tip: Tip, actor, data: dict) -> TipEvent:
     spec = ACTIONS[TipAction.APPROVE_CONCLUSION]
     tip.status = TipStatus.CONCLUDED
     tip.concluded_at = now()
-    text = f"{_public(OUTCOMES[data['outcome']])}。{data['public_reply']}"
-    event = _event(tip, spec.event, actor,
-                   public_text=_public(spec.public_text, bureau=tip.bureau.name, text=text),
-                   data=data)
+    event = _event(tip, spec.event, actor, public_text=data["public_reply"],
+                   data=_bureau(tip.bureau, data))
     db.session.flush()
     return event
 
@@ -612,8 +590,9 @@ def supervise(tip: Tip, actor, note: str) -> TipEvent:
 # -- reading ----------------------------------------------------------------
 
 def public_events(tip: Tip) -> list[TipEvent]:
-    """The events the reporter may see on the tracking page, oldest first."""
-    return [e for e in tip.events if e.public_text]
+    """The events the reporter may see on the tracking page, oldest first (their text:
+    ``intake.event_text``)."""
+    return [e for e in tip.events if event_text.is_public(e)]
 
 
 def current_due(tip: Tip) -> dt.date | None:

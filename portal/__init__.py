@@ -41,6 +41,7 @@ def create_app(config: Mapping | type | None = None, *, from_cli: bool = False) 
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     security.check_secret_key(app, dev_server=from_cli)
     _derive_paths(app)
+    _database_options(app)
     security.trust_proxies(app)
     security.warn_per_worker_limits(app)
 
@@ -86,6 +87,18 @@ def create_app(config: Mapping | type | None = None, *, from_cli: bool = False) 
     feeds.init_app(app)
     alerts.init_app(app)
 
+    from . import statistics
+
+    statistics.init_app(app)
+
+    from . import check
+
+    check.init_app(app)
+
+    from . import ops
+
+    ops.init_app(app)
+
     errors.init_app(app)
     security.init_headers(app)
     if not from_cli:
@@ -113,6 +126,21 @@ def _derive_paths(app: Flask) -> None:
         # A missing directory is created private; an existing one (maybe /tmp) is left alone.
         os.makedirs(os.path.dirname(os.path.abspath(db_file)), mode=0o700, exist_ok=True)
         security.make_private_file(db_file)
+
+
+def _database_options(app: Flask) -> None:
+    """PostgreSQL: no GSSAPI encryption unless asked for.  psycopg's binary wheel bundles a
+    libpq whose GSSAPI negotiation has crashed threaded clients (psycopg issues #1088,
+    #1213); the portal never uses Kerberos.  An explicit ``gssencmode`` (in the URL, the
+    engine options or PGGSSENCMODE) wins."""
+    url = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not url.startswith("postgresql") or "gssencmode" in url or "PGGSSENCMODE" in os.environ:
+        return
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"] or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("gssencmode", "disable")
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _refuse_demo_accounts_in_production(app: Flask) -> None:

@@ -63,6 +63,22 @@ SETTINGS: tuple[Setting, ...] = (
             env="PORTAL_SEARCH_ENGINE"),
     Setting("SEARCH_INDEX_DIR", None, "Index directory; None: <instance>/search-<engine>.",
             env="PORTAL_SEARCH_INDEX_DIR"),
+    Setting("SEARCH_APPLY_ON_COMMIT", True,
+            "The request that commits a change catches this host's index up with the change "
+            "log at once; other hosts learn of it through `portal search follow`.",
+            env="PORTAL_SEARCH_APPLY_ON_COMMIT", value_type=bool),
+    Setting("READY_MAX_INDEX_LAG_SECONDS", 60,
+            "/readyz answers 503 when this host's search index is further behind the change log.",
+            env="PORTAL_READY_MAX_INDEX_LAG_SECONDS", value_type=int),
+    Setting("READY_MAX_OUTBOX_AGE_MINUTES", 30,
+            "/readyz answers 503 when a mail has waited in the outbox longer (a stuck sender).",
+            env="PORTAL_READY_MAX_OUTBOX_AGE_MINUTES", value_type=int),
+    Setting("METRICS_TOKEN", None,
+            "Bearer token that opens /metrics (Prometheus); None: /metrics answers 404.",
+            env="PORTAL_METRICS_TOKEN"),
+    Setting("LOG_FORMAT", "text",
+            '"json": one JSON object per log line, with the request id (production logs carry '
+            "the request id in either format).", env="PORTAL_LOG_FORMAT"),
     Setting("SEARCH_SYNONYMS", None,
             "Synonyms CSV applied at query time; None: search/synonyms.csv (re-read on change).",
             env="PORTAL_SEARCH_SYNONYMS"),
@@ -114,6 +130,19 @@ SETTINGS: tuple[Setting, ...] = (
             "Minutes a repeated submission of a tip form shows the receipt with its tracking "
             "code again (the code is kept encrypted that long, then erased).",
             env="PORTAL_TIP_RECEIPT_WINDOW_MINUTES", value_type=int),
+    Setting("DATA_KEY", None,
+            "Keys encrypting the reporters' identity and the evidence files (urlsafe base64 "
+            "of 32 bytes, comma-separated: the first seals, all open; `portal keys generate`). "
+            "Required in production; development derives one from the secret key.",
+            env="PORTAL_DATA_KEY"),
+    Setting("TIP_RETENTION_YEARS", 5,
+            "Years after conclusion after which `portal tips purge` removes a tip's evidence "
+            "files and reporter identity (the facts and timeline stay).",
+            env="PORTAL_TIP_RETENTION_YEARS", value_type=int),
+    Setting("MAIL_MAX_ATTEMPTS", 8,
+            "Sending attempts of one queued mail before it is set aside as dead (retries back "
+            "off: 5 minutes, then doubling).",
+            env="PORTAL_MAIL_MAX_ATTEMPTS", value_type=int),
     Setting("TIP_TRACK_RATE_LIMIT", "10 per minute;60 per hour",
             "Tracking look-ups per address (Flask-Limiter syntax).",
             env="PORTAL_TIP_TRACK_RATE_LIMIT"),
@@ -174,10 +203,42 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ALERT_SUBSCRIBE_RATE_LIMIT", "5 per minute;30 per hour",
             "Alert subscriptions per address (Flask-Limiter syntax).",
             env="PORTAL_ALERT_SUBSCRIBE_RATE_LIMIT"),
+    Setting("CHECK_RATE_LIMIT", "30 per minute;300 per hour",
+            "Shortlist checks (and their downloads) per address (Flask-Limiter syntax).",
+            env="PORTAL_CHECK_RATE_LIMIT"),
+    Setting("REPORT_RATE_LIMIT", "10 per minute;100 per hour",
+            "Reports issued and PDFs rendered per address (Flask-Limiter syntax).",
+            env="PORTAL_REPORT_RATE_LIMIT"),
+    Setting("CHECK_MAX_UPLOAD_BYTES", 2 * MB,
+            "Size limit in bytes of a shortlist file (CSV or XLSX) uploaded to /check.",
+            env="PORTAL_CHECK_MAX_UPLOAD_BYTES", value_type=int),
     Setting("ALERT_SCAN_OVERLAP_MINUTES", 60,
             "`portal alerts send` re-reads changes this far before its last run (a late commit "
             "is never missed; deliveries are unique, so nothing is sent twice).",
             env="PORTAL_ALERT_SCAN_OVERLAP_MINUTES", value_type=int),
+    # The marks of an official site (footer, privacy policy, accessibility statement).
+    Setting("SITE_OWNER", "山西省市场监督管理局（山西省知识产权局）",
+            "The body that runs the portal (主办单位), shown in the footer and the policies.",
+            env="PORTAL_SITE_OWNER"),
+    Setting("SITE_OPERATOR", None,
+            "The body that operates it for the owner (承办单位); None: not shown.",
+            env="PORTAL_SITE_OPERATOR"),
+    Setting("ICP_NUMBER", None,
+            "ICP filing number (e.g. 晋ICP备12345678号-1), linked to beian.miit.gov.cn; "
+            "None: not shown.  Required before a site in China goes public.",
+            env="PORTAL_ICP_NUMBER"),
+    Setting("PSB_NUMBER", None,
+            "Public-security filing number (e.g. 晋公网安备14010502000001号), linked to "
+            "beian.mps.gov.cn; None: not shown.",
+            env="PORTAL_PSB_NUMBER"),
+    Setting("CONTACT_ADDRESS", None, "Postal address of the owner shown in the footer.",
+            env="PORTAL_CONTACT_ADDRESS"),
+    Setting("CONTACT_PHONE", "12315",
+            "Telephone shown in the footer (12315: the market regulators' national hotline).",
+            env="PORTAL_CONTACT_PHONE"),
+    Setting("CONTACT_EMAIL", None,
+            "E-mail address for questions about the site, privacy and accessibility barriers; "
+            "None: not shown.", env="PORTAL_CONTACT_EMAIL"),
 )
 
 DEFAULTS: Mapping[str, Any] = {setting.name: setting.default for setting in SETTINGS}

@@ -33,6 +33,7 @@ ERROR_MESSAGES = {
     400: (_l("请求有误"), _l("提交的内容无法处理，请返回检查后重试。")),
     403: (_l("无权访问"), _l("您没有访问此页面的权限。")),
     404: (_l("页面不存在"), _l("您访问的页面不存在，可能地址有误或内容已被移除。")),
+    410: (_l("页面已删除"), _l("您访问的内容已不再公开。")),
     405: (_l("不支持的请求方式"), _l("此页面不接受这种请求方式。")),
     413: (_l("提交的内容过大"),
           _l("提交的文件或内容超过了大小限制（每个文件不超过 10 MB，最多 5 个）。"
@@ -46,7 +47,7 @@ ERROR_MESSAGES = {
 
 def render_error(key, status: int, message: str = ""):
     title, explanation = ERROR_MESSAGES[key]
-    return render_template("errors/error.html", title=title,
+    return render_template("errors/error.html", title=title, status=status,
                            message=message or explanation), status
 
 

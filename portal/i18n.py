@@ -2,8 +2,13 @@
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 LANG_COOKIE = "lang"
+
+# The libraries' own messages, through our catalogue (Flask-Login's defaults are English).
+LOGIN_MESSAGE = _l("请先登录，再访问此页面。")
+REFRESH_MESSAGE = _l("为保护账号安全，请重新登录后继续。")
 
 
 def select_locale() -> str:

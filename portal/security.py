@@ -43,6 +43,7 @@ CONTENT_SECURITY_POLICY = {
 # a browser or a proxy: staff pages (reporter identity) and the reporter's own pages.
 NO_STORE_BLUEPRINTS = ("staff", "auth")
 NO_STORE_ENDPOINTS = ("intake.track", "intake.reply", "intake.leave", "intake.receipt",
+                      "intake.notification_settings",
                       "intake.new_tip",
                       # pages opened by a secret link from a mail (alert subscriptions)
                       "alerts.confirm", "alerts.unsubscribe_page", "alerts.unsubscribe")

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, EmailField, HiddenField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import csrf, db, limiter
@@ -40,7 +41,8 @@ def _agency(uscc: str | None) -> Agency | None:
 
 
 def _form_page(form: SubscribeForm, agency: Agency | None, errors=None, status: int = 200):
-    form.region.choices = [("", "—")] + [(code, "　" * depth + name)
+    # Division names are data: each option is marked Chinese (lang="zh") for screen readers.
+    form.region.choices = [("", "—")] + [SelectChoice(code, "　" * depth + name, {"lang": "zh"})
                                           for code, name, depth in served_regions()]
     form.kind.choices = [("", str(_l("全部公示信息")))] + [(k.key, str(k.label))
                                                         for k in kinds.KINDS]

@@ -8,6 +8,13 @@ def init_app(app):
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flask-Login's flashes in the page's language (its defaults are English only).
+    from ..i18n import LOGIN_MESSAGE, REFRESH_MESSAGE
+
+    login_manager.login_message = LOGIN_MESSAGE
+    login_manager.needs_refresh_message = REFRESH_MESSAGE
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = str  # a lazy message, rendered in the request's language
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import PortalError
-from ..register.divisions import PROVINCE, same_province
+from ..register.divisions import CITY, DISTRICT, PROVINCE, same_province, within
 from .models import Role
 
 
@@ -38,8 +38,20 @@ def in_jurisdiction(user: Any, bureau: Any) -> bool:
 
 # -- tips ------------------------------------------------------------------
 
+def supervises(user: Any, bureau: Any) -> bool:
+    """Oversight (reading, not acting): the user's jurisdiction, and for the lead of a city
+    bureau the bureaus of the districts under the city."""
+    if in_jurisdiction(user, bureau):
+        return True
+    return (_signed_in(user) and bureau is not None and user.role == Role.LEAD
+            and user.bureau.level == CITY and bureau.level == DISTRICT
+            and within(bureau.code, user.bureau.code, CITY))
+
+
 def can_view_tip(user: Any, tip: Any) -> bool:
-    return in_jurisdiction(user, tip.bureau)
+    """Reading a tip: its supervisors too.  Acting on it (intake.workflow) and its evidence
+    files need ``in_jurisdiction``."""
+    return supervises(user, tip.bureau)
 
 
 def can_view_reporter(user: Any, tip: Any) -> bool:
@@ -49,7 +61,21 @@ def can_view_reporter(user: Any, tip: Any) -> bool:
 
 def can_download_attachment(user: Any, attachment: Any) -> bool:
     """Evidence files: only staff with jurisdiction over the tip's current bureau."""
-    return attachment is not None and can_view_tip(user, attachment.tip)
+    return attachment is not None and in_jurisdiction(user, attachment.tip.bureau)
+
+
+def can_read_audit(user: Any, bureau: Any) -> bool:
+    """The access audit (who viewed a reporter's identity, who downloaded evidence) of a
+    bureau: its lead, and the provincial administrator for every bureau of the province."""
+    if is_provincial_admin(user):
+        return in_jurisdiction(user, bureau)
+    return (_signed_in(user) and bureau is not None and user.role == Role.LEAD
+            and user.bureau_id == bureau.id)
+
+
+def can_edit_tip_texts(user: Any) -> bool:
+    """The texts reporters read about their tip (e.g. "what next"): the provincial admin."""
+    return is_provincial_admin(user)
 
 
 def is_provincial_admin(user: Any) -> bool:

@@ -16,7 +16,7 @@ from math import ceil
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Date, String, and_, event, func, null, or_, select, type_coerce
+from sqlalchemy import Date, String, and_, case, event, func, null, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..extensions import db
@@ -25,7 +25,7 @@ from . import kinds, vocab
 from .cleaning import parse_date
 from .divisions import area_condition
 from .kinds import Dataset
-from .models import Agency, AgencyFormerName, Bureau, CreditGrade, RegisterEvent
+from .models import Agency, AgencyFormerName, Bureau, CreditGrade, Penalty, RegisterEvent
 from .publication import add_months
 
 PER_PAGE = 20
@@ -111,11 +111,46 @@ def directory_filters(args) -> dict:
         "kind": args.get("kind") if args.get("kind") in vocab.AGENCY_KINDS else "",
         "status": args.get("status") if args.get("status") in vocab.AGENCY_STATUSES else "",
         "grade": args.get("grade") if args.get("grade") in (*vocab.CREDIT_GRADES, "none") else "",
+        "q": (args.get("q") or "").strip()[:100],
+        "sort": args.get("sort") if args.get("sort") in DIRECTORY_SORTS else "",
     }
+
+
+# The directory's orders (issue 16): name; best current grade first (no grade last); most
+# public penalties first; longest in practice first.
+DIRECTORY_SORTS = ("name", "grade", "penalties", "years")
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _directory_order(q, sort: str | None):
+    if sort == "grade":
+        latest = (select(CreditGrade.grade)
+                  .where(CreditGrade.agency_id == Agency.id, CreditGrade.public_filter())
+                  .order_by(CreditGrade.period.desc()).limit(1).scalar_subquery())
+        rank = case({g: i for i, g in enumerate(vocab.CREDIT_GRADES)}, value=latest,
+                    else_=len(vocab.CREDIT_GRADES))
+        return q.order_by(rank, Agency.name, Agency.id)
+    if sort == "penalties":
+        count = (select(func.count(Penalty.id))
+                 .where(Penalty.agency_id == Agency.id, Penalty.public_filter())
+                 .scalar_subquery())
+        return q.order_by(count.desc(), Agency.name, Agency.id)
+    if sort == "years":
+        return q.order_by(Agency.established_on.is_(None), Agency.established_on,
+                          Agency.name, Agency.id)
+    return q.order_by(Agency.name, Agency.id)
 
 
 def directory_query(filters: dict):
     q = select(Agency)
+    if filters.get("q"):
+        like = _like(filters["q"])
+        former = select(AgencyFormerName.agency_id).where(
+            AgencyFormerName.name.like(like, escape="\\"))
+        q = q.where(or_(Agency.name.like(like, escape="\\"), Agency.id.in_(former)))
     cond = area_condition(Agency.division_code, filters.get("region"))
     if cond is not None:
         q = q.where(cond)
@@ -131,7 +166,7 @@ def directory_query(filters: dict):
     grade = filters.get("grade")
     if grade:
         q = q.where(current_grade_condition(None if grade == "none" else grade))
-    return q.order_by(Agency.name, Agency.id)
+    return _directory_order(q, filters.get("sort"))
 
 
 # -- record lists ----------------------------------------------------------------
@@ -234,7 +269,7 @@ def agency_summary(agency: Agency, records: dict[str, list],
     if checks:
         last = checks[0]
         lines.append(_("最近一次抽查检查（%(date)s）：%(result)s",
-                       date=last.completed_on.isoformat(), result=last.result))
+                       date=last.completed_on.isoformat(), result=vocab.label(last.result)))
     grades = records["credit_grade"]
     if grades:
         lines.append(_("%(period)s 年度信用评价等级：%(grade)s", period=grades[0].period,

@@ -18,11 +18,12 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..check.texts import texts
 from ..extensions import db
 from ..htmx import is_partial
 from ..security import neutralize_row
 from ..timeutil import today as today_cn
-from . import kinds, queries
+from . import assessment, kinds, queries
 from .divisions import served_regions
 from .kinds import RecordKind
 from .models import Agency
@@ -53,10 +54,15 @@ def agency(uscc):
     if found is None:
         abort(404)
     records = queries.agency_records(found)
+    changes = queries.agency_changes(found)
+    grade = records["credit_grade"][0] if records["credit_grade"] else None
     return render_template("register/agency.html", agency=found, records=records,
-                           changes=queries.agency_changes(found),
-                           grade=records["credit_grade"][0] if records["credit_grade"] else None,
-                           summary=queries.agency_summary(found, records))
+                           changes=changes, grade=grade,
+                           summary=queries.agency_summary(found, records),
+                           attention=assessment.assess(
+                               found, entries=records["list_entry"], penalties=records["penalty"],
+                               grade=grade, status_since=assessment.status_since(found, changes)),
+                           texts=texts())
 
 
 def _record_list(kind: RecordKind):

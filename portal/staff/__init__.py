@@ -2,6 +2,6 @@
 
 
 def init_app(app):
-    from . import admin, blueprint, dashboard, publish, queue  # noqa: F401  (routes on bp)
+    from . import admin, blueprint, channel, dashboard, publish, queue  # noqa: F401  (routes on bp)
 
     app.register_blueprint(blueprint.bp)

@@ -37,7 +37,7 @@ def _user_or_404(user_id: int) -> StaffUser:
 def _staff_page(form=None, reset_forms=None, status=200):
     reach = bureaus_in_reach(current_user)
     form = form or StaffCreateForm()
-    form.bureau.choices = [SelectChoice(b.code, b.name) for b in reach]
+    form.bureau.choices = [SelectChoice(b.code, b.name, {"lang": "zh"}) for b in reach]
     users = list(db.session.scalars(
         db.select(StaffUser).join(Bureau).where(Bureau.id.in_([b.id for b in reach]))
         .order_by(Bureau.code, StaffUser.role, StaffUser.email)))
@@ -57,7 +57,8 @@ def staff_list():
 @admin_required
 def staff_create():
     form = StaffCreateForm()
-    form.bureau.choices = [SelectChoice(b.code, b.name) for b in bureaus_in_reach(current_user)]
+    form.bureau.choices = [SelectChoice(b.code, b.name, {"lang": "zh"})
+                          for b in bureaus_in_reach(current_user)]
     if not form.validate_on_submit():
         return _staff_page(form, status=422)
     try:
@@ -240,3 +241,24 @@ def holiday_delete(day):
     db.session.commit()
     flash(_("已删除。"), "success")
     return redirect(url_for("staff.holidays"))
+
+
+# -- wording of the public profile (issue 16) -----------------------------------------
+
+@bp.route("/admin/texts", methods=["GET", "POST"])
+@admin_required
+def public_texts():
+    """The "需要注意" panel's and the grade scale's wording, per language (empty: default)."""
+    from ..check import texts as public
+
+    if request.method == "POST":
+        for t in public.TEXTS:
+            for locale in public.LOCALES:
+                value = request.form.get(f"{t.key}:{locale}", "")[:2000]
+                public.set_text(t.key, locale, value, actor=current_user._get_current_object())
+        db.session.commit()
+        flash(_("已保存。"), "success")
+        return redirect(url_for("staff.public_texts"))
+    return render_template("staff/admin_texts.html", items=public.TEXTS,
+                           locales=public.LOCALES, stored=public.overrides(),
+                           defaults=public.defaults())

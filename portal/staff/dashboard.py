@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import statistics
+from dataclasses import dataclass
 
 from flask import Response, abort, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -19,10 +19,11 @@ from intake.models import OPEN_STATUSES, Tip
 from ..auth import permissions
 from ..auth.decorators import staff_required
 from ..extensions import db
-from ..register import divisions
+from ..register import divisions, vocab
 from ..register.models import Agency, Bureau, Division
 from ..security import neutralize_row
-from ..timeutil import to_china, today
+from ..statistics import charts
+from ..timeutil import CHINA_TZ, today
 from .blueprint import bp
 from .common import bureau_or_404, bureaus_in_reach, province_bureaus
 
@@ -47,19 +48,65 @@ def _scope() -> tuple[Bureau, list[int]]:
     return bureau, [bureau.id]
 
 
-def _days(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
-    if start is None or end is None:
+def _months_between(first: dt.date, last: dt.date) -> list[str]:
+    months, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+    return months
+
+
+@dataclass(frozen=True)
+class Period:
+    """The dashboard's date range (China days, both included); None: open-ended."""
+
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+    @property
+    def since(self) -> dt.datetime | None:
+        return _utc_midnight(self.first) if self.first else None
+
+    @property
+    def until(self) -> dt.datetime | None:
+        return _utc_midnight(self.last + dt.timedelta(days=1)) if self.last else None
+
+    def where(self, column) -> list:
+        return [c for c in (column >= self.since if self.first else None,
+                            column < self.until if self.last else None) if c is not None]
+
+    def args(self) -> dict:
+        return {"from": self.first.isoformat() if self.first else None,
+                "to": self.last.isoformat() if self.last else None}
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    local = dt.datetime.combine(day, dt.time(), tzinfo=CHINA_TZ)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
         return None
-    return (end - start).total_seconds() / 86400
 
 
-def _median(values) -> float | None:
-    values = [v for v in values if v is not None]
-    return round(statistics.median(values), 1) if values else None
+def received_period(args) -> Period:
+    """The date range of ?from=YYYY-MM-DD&to=YYYY-MM-DD (either may be missing)."""
+    first, last = _date(args.get("from")), _date(args.get("to"))
+    if first and last and first > last:
+        first, last = last, first
+    return Period(first, last)
 
 
-def _month(value: dt.datetime) -> str:
-    return to_china(value).strftime("%Y-%m")
+def _trend_months(period: Period, on: dt.date) -> list[str]:
+    """The months of the trend: those of the period (at most the last 36), else the last 12."""
+    last = min(period.last or on, on)
+    if period.first:
+        months = _months_between(period.first, last)
+        return months[-36:]
+    return _last_months(12, last)
 
 
 def _last_months(n: int, on: dt.date) -> list[str]:
@@ -70,42 +117,76 @@ def _last_months(n: int, on: dt.date) -> list[str]:
     return months[::-1]
 
 
-def compute(bureau_ids: list[int], area: Bureau, on: dt.date | None = None) -> dict:
+BUREAU_SORTS = ("code", "received", *queries.SUPERVISION_COLUMNS)
+
+
+def _bureau_rows(bureau_ids: list[int], area: Bureau, period: Period, on: dt.date,
+                 sort: str, descending: bool) -> list[list]:
+    """The per-bureau supervision table (one row per bureau with any figure)."""
+    bureaus = list(db.session.scalars(db.select(Bureau).where(Bureau.id.in_(bureau_ids))
+                                      .order_by(Bureau.code)))
+    received = dict(db.session.execute(
+        db.select(Tip.bureau_id, func.count(Tip.id))
+        .where(Tip.bureau_id.in_(bureau_ids), *period.where(Tip.created_at))
+        .group_by(Tip.bureau_id)).all())
+    rows = []
+    for row in queries.supervision_table(bureaus, period.since, period.until, on):
+        b = row["bureau"]
+        figures = [received.get(b.id, 0), *(row[k] for k in queries.SUPERVISION_COLUMNS)]
+        if any(figures):
+            rows.append([b.code, b.name, *figures])
+    if sort in BUREAU_SORTS:
+        index = 0 if sort == "code" else 2 + BUREAU_SORTS.index(sort) - 1
+        present = [r for r in rows if r[index] is not None]
+        missing = [r for r in rows if r[index] is None]  # no median: always last
+        rows = sorted(present, key=lambda r: (r[index], r[0]), reverse=descending) + missing
+    return rows
+
+
+def compute(bureau_ids: list[int], area: Bureau, on: dt.date | None = None,
+            period: Period | None = None, sort: str = "code", descending: bool = False) -> dict:
     """Every figure of the dashboard for the bureaus ``bureau_ids`` and the region that
-    ``area`` (a bureau) covers."""
+    ``area`` (a bureau) covers: tips received in ``period`` (all by default), except the
+    current figures (open, overdue, supervised open), which are as of today."""
     on = on or today()
+    period = period or Period()
     in_scope = Tip.bureau_id.in_(bureau_ids)
+    received = [in_scope, *period.where(Tip.created_at)]
     by_status = dict(db.session.execute(
-        db.select(Tip.status, func.count()).where(in_scope).group_by(Tip.status)).all())
+        db.select(Tip.status, func.count()).where(*received).group_by(Tip.status)).all())
     by_category = db.session.execute(
-        db.select(Tip.category, func.count()).where(in_scope).group_by(Tip.category)
+        db.select(Tip.category, func.count()).where(*received).group_by(Tip.category)
         .order_by(func.count().desc(), Tip.category)).all()
-    by_bureau = db.session.execute(
-        db.select(Bureau.code, Bureau.name, func.count(Tip.id))
-        .join(Tip, Tip.bureau_id == Bureau.id).where(in_scope)
-        .group_by(Bureau.code, Bureau.name).order_by(Bureau.code)).all()
-    times = db.session.execute(
-        db.select(Tip.created_at, Tip.accepted_at, Tip.concluded_at).where(in_scope)).all()
     overdue = db.session.scalar(db.select(func.count(Tip.id)).where(
         in_scope, queries.overdue_clause(on, province=area.code)))
     supervised = db.session.scalar(db.select(func.count(Tip.id)).where(
-        in_scope, Tip.supervised.is_(True)))
+        *received, Tip.supervised.is_(True)))
     supervised_open = db.session.scalar(db.select(func.count(Tip.id)).where(
         in_scope, Tip.supervised.is_(True), Tip.status.in_(OPEN_STATUSES)))
+    medians = {}
+    for name, end in (("accept", Tip.accepted_at), ("conclude", Tip.concluded_at)):
+        start_day, end_day = queries.china_day(Tip.created_at), queries.china_day(end)
+        rows = db.session.execute(
+            db.select(db.literal(0), start_day, end_day, func.count())
+            .where(*received, end.is_not(None)).group_by(start_day, end_day)).all()
+        median = queries.working_day_medians(rows, area.code).get(0)
+        medians[name] = None if median is None else round(median, 1)
 
-    months = _last_months(12, on)
-    received = dict.fromkeys(months, 0)
-    concluded = dict.fromkeys(months, 0)
-    for created, _accepted, done in times:
-        if _month(created) in received:
-            received[_month(created)] += 1
-        if done is not None and _month(done) in concluded:
-            concluded[_month(done)] += 1
+    months = _trend_months(period, on)
+    trend = {m: [0, 0] for m in months}
+    for column, i in ((Tip.created_at, 0), (Tip.concluded_at, 1)):
+        day = queries.china_day(column)
+        for value, n in db.session.execute(
+                db.select(day, func.count()).where(in_scope, column.is_not(None))
+                .group_by(day)).all():
+            month = str(value)[:7]
+            if month in trend:
+                trend[month][i] += n
 
     return {
         "total": sum(by_status.values()),
-        "median_accept": _median(_days(c, a) for c, a, _d in times),
-        "median_conclude": _median(_days(c, d) for c, _a, d in times),
+        "median_accept": medians["accept"],
+        "median_conclude": medians["conclude"],
         "overdue": overdue,
         "supervised": supervised,
         "supervised_open": supervised_open,
@@ -117,11 +198,17 @@ def compute(bureau_ids: list[int], area: Bureau, on: dt.date | None = None) -> d
             },
             "category": {
                 "title": _l("按类别"), "columns": [_l("类别"), _l("件数")],
-                "rows": [[c, n] for c, n in by_category],
+                "rows": [[vocab.label(c), n] for c, n in by_category],
             },
             "bureau": {
-                "title": _l("按承办部门"), "columns": [_l("机关代码"), _l("承办部门"), _l("件数")],
-                "rows": [[code, name, n] for code, name, n in by_bureau],
+                "title": _l("各承办部门督办表"),
+                "columns": [_l("机关代码"), _l("承办部门"), _l("收到（件）"), _l("未办结（当前）"),
+                            _l("受理超期（当前）"), _l("核查超期（当前）"),
+                            _l("受理用时中位数（工作日，自进入本部门队列）"),
+                            _l("办结用时中位数（工作日，自收到之日起）"), _l("延期（件）"),
+                            _l("移入（件）"), _l("移出（件）"), _l("督办（件）")],
+                "sorts": ["code", None, *BUREAU_SORTS[1:]],
+                "rows": _bureau_rows(bureau_ids, area, period, on, sort, descending),
             },
             "region": {
                 "title": _l("近 12 个月每千名执业代理师被举报数（按地区）"),
@@ -130,9 +217,9 @@ def compute(bureau_ids: list[int], area: Bureau, on: dt.date | None = None) -> d
                 "rows": _region_rows(area, on),
             },
             "trend": {
-                "title": _l("近 12 个月趋势"),
+                "title": _l("每月趋势"),
                 "columns": [_l("月份"), _l("收到"), _l("办结")],
-                "rows": [[m, received[m], concluded[m]] for m in months],
+                "rows": [[m, *trend[m]] for m in months],
             },
         },
     }
@@ -166,35 +253,34 @@ def _region_rows(area: Bureau, on: dt.date) -> list[list]:
     return rows
 
 
-def trend_svg(rows: list[list], title: str) -> dict:
-    """Geometry of a grouped bar chart (received / concluded per month) for the template."""
-    width, height, pad_left, pad_bottom, top = 640, 220, 36, 36, 12
-    peak = max([1] + [max(r[1], r[2]) for r in rows])
-    plot_h = height - pad_bottom - top
-    slot = (width - pad_left) / max(1, len(rows))
-    bars = []
-    for i, (month, rec, done) in enumerate(rows):
-        x = pad_left + i * slot
-        for j, value in enumerate((rec, done)):
-            h = plot_h * value / peak
-            bars.append({"x": round(x + 4 + j * (slot - 8) / 2, 1), "y": round(top + plot_h - h, 1),
-                         "w": round((slot - 8) / 2 - 1, 1), "h": round(h, 1), "series": j,
-                         "label": f"{month}: {value}"})
-    labels = [{"x": round(pad_left + i * slot + slot / 2, 1), "text": r[0][5:]}
-              for i, r in enumerate(rows)]
-    return {"width": width, "height": height, "bars": bars, "labels": labels, "peak": peak,
-            "base": top + plot_h, "left": pad_left, "top": top, "title": title}
+def _sort_args(args) -> tuple[str, bool]:
+    sort = args.get("sort", "code")
+    return (sort if sort in BUREAU_SORTS else "code"), args.get("dir") == "desc"
+
+
+def work_links(bureau: Bureau, bureau_ids: list[int]) -> dict:
+    """Arguments of the work view (staff.work) showing the tips a card counts."""
+    return {} if len(bureau_ids) > 1 else {"bureau": bureau.code}
 
 
 @bp.get("/dashboard")
 @staff_required
 def dashboard():
     bureau, ids = _scope()
-    data = compute(ids, bureau)
+    period = received_period(request.args)
+    sort, descending = _sort_args(request.args)
+    data = compute(ids, bureau, period=period, sort=sort, descending=descending)
     trend = data["tables"]["trend"]
-    return render_template("staff/dashboard.html", bureau=bureau, data=data,
-                           chart=trend_svg(trend["rows"], str(trend["title"])),
-                           bureaus=bureaus_in_reach(current_user), tables=TABLES)
+    chart = charts.column_chart(
+        [r[0][2:] for r in trend["rows"]],
+        [(str(_l("收到")), [r[1] for r in trend["rows"]]),
+         (str(_l("办结")), [r[2] for r in trend["rows"]])], str(trend["title"]))
+    return render_template("staff/dashboard.html", bureau=bureau, data=data, chart=chart,
+                           bureaus=bureaus_in_reach(current_user), tables=TABLES,
+                           period=period, sort=sort, descending=descending,
+                           work=work_links(bureau, ids),
+                           work_total={**work_links(bureau, ids), "status": "all",
+                                       **{k: v for k, v in period.args().items() if v}})
 
 
 @bp.get("/dashboard/<table>.csv")
@@ -203,7 +289,9 @@ def dashboard_csv(table):
     if table not in TABLES:
         abort(404)
     bureau, ids = _scope()
-    spec = compute(ids, bureau)["tables"][table]
+    sort, descending = _sort_args(request.args)
+    spec = compute(ids, bureau, period=received_period(request.args), sort=sort,
+                   descending=descending)["tables"][table]
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from intake import queries, storage, workflow
+from intake import audit, messages, queries, storage, workflow
 from intake.models import Attachment, Tip
 from intake.workflow import TipAction
 
@@ -26,9 +26,11 @@ from ..auth.decorators import staff_required
 from ..auth.models import StaffUser
 from ..extensions import db
 from ..htmx import is_partial
+from ..register import divisions
 from ..register.models import Bureau, Penalty
 from .blueprint import bp
 from .common import bureaus_in_reach, chosen_bureau, parse_int
+from .dashboard import received_period
 
 
 def _queue_filters(args) -> queries.QueueFilters:
@@ -55,6 +57,58 @@ def queue():
     return render_template("staff/_queue.html" if is_partial() else "staff/queue.html", **ctx)
 
 
+def supervised_bureaus(user) -> list[Bureau]:
+    """The bureaus whose tips ``user`` oversees (permissions.supervises): the province's
+    for its administrator, a city bureau and its districts for the city's lead, else
+    their own bureau."""
+    if permissions.is_provincial_admin(user):
+        return bureaus_in_reach(user)
+    own = user.bureau
+    if own.level != divisions.CITY:
+        return [own]
+    return [b for b in db.session.scalars(
+        db.select(Bureau).where(divisions.sql_within(Bureau.code, own.code, divisions.CITY))
+        .order_by(Bureau.code)) if permissions.supervises(user, b)]
+
+
+def _work_filters(args, bureaus: list[Bureau]) -> queries.WorkFilters:
+    status = args.get("status", "open")
+    code = (args.get("bureau") or "").strip()
+    if code and code not in {b.code for b in bureaus}:
+        abort(403 if db.session.scalar(db.select(Bureau.id).where(Bureau.code == code))
+              else 404)
+    overdue = args.get("overdue", "")
+    period = received_period(args)
+    return queries.WorkFilters(
+        bureau=code,
+        status=status if status in queries.QUEUE_STATUSES else "open",
+        category=(args.get("category") or "").strip(),
+        overdue="any" if overdue == "1" else (
+            overdue if overdue in queries.OVERDUE_CHOICES else ""),
+        supervised=args.get("supervised") == "1",
+        unread=args.get("unread") == "1",
+        q=(args.get("q") or "").strip()[:100],
+        since=period.since, until=period.until,
+        page=parse_int(args.get("page")),
+    )
+
+
+@bp.get("/all")
+@staff_required
+def work():
+    """One queue across every bureau the user oversees (the provincial administrator's
+    province, a city lead's city and districts), with filters, search and count cards."""
+    bureaus = supervised_bureaus(current_user)
+    f = _work_filters(request.args, bureaus)
+    result = queries.work_queue(bureaus, f)
+    ctx = {"bureaus": bureaus, "f": f, "period": received_period(request.args),
+           "rows": result.rows, "total": result.total,
+           "page": result.page, "pages": result.pages, "counts": result.counts,
+           "categories": result.categories, "statuses": workflow.STATUSES,
+           "has_unread": queries.has_unread_column()}
+    return render_template("staff/_work.html" if is_partial() else "staff/work.html", **ctx)
+
+
 @bp.get("/supervised")
 @staff_required
 def supervised():
@@ -79,7 +133,10 @@ def _tip_or_404(reference: str) -> Tip:
 def _tip_context(tip: Tip, errors: dict | None = None, form: dict | None = None) -> dict:
     return {
         **queries.tip_page(tip, current_user),
-        "event_kinds": workflow.EVENT_KINDS,
+        "event_kinds": {**workflow.EVENT_KINDS, **messages.EVENT_KINDS},
+        "can_message": messages.can_message(current_user, tip),
+        "new_messages": bool(tip.reporter_message_unread),
+        "identity_revealed": False,
         "statuses": workflow.STATUSES,
         "outcomes": workflow.OUTCOMES,
         "errors": errors or {},
@@ -91,7 +148,10 @@ def _tip_context(tip: Tip, errors: dict | None = None, form: dict | None = None)
 @staff_required
 def tip(reference):
     tip = _tip_or_404(reference)
-    return render_template("staff/tip.html", **_tip_context(tip))
+    context = _tip_context(tip)  # shows the reporter's new messages as new, this once
+    if messages.mark_read(tip, current_user):  # opened by the handling bureau: now read
+        db.session.commit()
+    return render_template("staff/tip.html", **context)
 
 
 @bp.get("/tips/<reference>/files/<int:attachment_id>")
@@ -101,9 +161,12 @@ def attachment(reference, attachment_id):
     if (att is None or att.tip.reference != reference
             or not permissions.can_download_attachment(current_user, att)):
         abort(404)
-    if not os.path.isfile(storage.path_for(att.stored_name)):
+    if att.purged_at is not None or not os.path.isfile(storage.path_for(att.stored_name)):
         abort(404)
-    return storage.send_evidence(att)
+    response = storage.send_evidence(att)
+    audit.record(current_user, att.tip, audit.DOWNLOAD, att)  # every download is audited
+    db.session.commit()
+    return response
 
 
 # -- actions: each POST calls ONE workflow function ------------------------------
@@ -146,8 +209,8 @@ CALLS = {
     TipAction.ACCEPT: lambda tip, user, form: workflow.accept(tip, user),
     TipAction.ASSIGN: lambda tip, user, form: workflow.assign(
         tip, user, _staff_user(form.get("assignee"))),
-    TipAction.REQUEST_INFO: lambda tip, user, form: workflow.request_info(
-        tip, user, form.get("question", "")),
+    TipAction.REQUEST_INFO: lambda tip, user, form: messages.ask_reporter(
+        tip, user, form.get("question", ""), form.get("due_days")),
     TipAction.ADD_NOTE: lambda tip, user, form: workflow.add_note(
         tip, user, form.get("text", "")),
     TipAction.TRANSFER: lambda tip, user, form: workflow.transfer(

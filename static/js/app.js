@@ -1,6 +1,13 @@
 // Site script: progressive enhancement only; every page works without it.
 (function () {
   "use strict";
+  // Ticking an agency for comparison (its checkbox belongs to #compare-form) is not a change
+  // of the search or filter form around it: keep the event from reaching that form's htmx.
+  document.addEventListener("change", function (event) {
+    if (event.target.getAttribute && event.target.getAttribute("form") === "compare-form") {
+      event.stopPropagation();
+    }
+  }, true);
   // Send the CSRF token with every htmx request (Flask-WTF reads X-CSRFToken): the
   // token of the request's own form when it has one (a re-rendered form carries a fresh
   // token after the session expired), else the page's.

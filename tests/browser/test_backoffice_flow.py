@@ -85,8 +85,14 @@ def test_tip_life_across_two_bureaus(app, live_server, browser, accounts, tmp_pa
     assert axe_violations(a_page) == []  # the queue
     a_page.click(f"text={ref}")
     a_page.wait_for_url(f"**/staff/tips/{ref}")
-    assert "举报人乙" in a_page.content() and "合同.pdf" in a_page.content()
+    # The reporter's identity is shown only on request, and the view is audited.
+    assert "举报人乙" not in a_page.content() and "合同.pdf" in a_page.content()
     assert axe_violations(a_page) == []  # the tip page
+    a_page.click("text=查看举报人身份和联系方式")
+    assert "举报人乙" in a_page.content() and "本次查看已记入访问日志" in a_page.content()
+    assert axe_violations(a_page) == []  # the identity page
+    a_page.go_back()
+    a_page.wait_for_url(f"**/staff/tips/{ref}")
     with a_page.expect_download() as download:
         a_page.click("text=合同.pdf")
     assert download.value.suggested_filename == "合同.pdf"

@@ -1,7 +1,7 @@
 """A reporter files a tip with a file in Chromium, reads the receipt, follows the tip."""
 
-from intake import workflow
-from intake.models import Tip
+from intake import messages, workflow
+from intake.models import OutboxMail, Tip
 from portal.extensions import db
 
 from .intake_helpers import axe_violations
@@ -41,14 +41,45 @@ def test_file_a_tip_read_receipt_and_track_it(app, live_server, page, tmp_path):
     with app.app_context():
         tip = db.session.scalar(db.select(Tip))
         assert tip.reference == reference and tip.attachments[0].original_name == "合同截图.pdf"
-        workflow.accept(tip, None)
-        workflow.request_info(tip, None, "请补充付款记录。")
-        db.session.commit()
 
+    # The reporter writes first, unasked, and leaves a notification-only address (#13).
     page.goto(live_server + "/tips/track")
     page.get_by_label("查询码").fill(code)
     page.get_by_role("button", name="查询").click()
     page.wait_for_selector("#tip-status")
+    page.get_by_label("补充说明").fill("我先补充一点：对方的微信号是 demo-wx。")
+    page.get_by_role("button", name="发送").click()
+    page.wait_for_selector("text=已收到您补充的材料")
+    assert "我先补充一点" in page.locator("#tip-conversation").inner_text()
+    page.get_by_label("仅用于通知的电子邮箱").fill("notify-only@example.com")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_selector("text=已开启邮件通知")
+    assert axe_violations(page) == []
+
+    with app.app_context():
+        tip = db.session.scalar(db.select(Tip))
+        assert tip.reporter_message_unread and tip.events[-1].kind == "reporter_message"
+        workflow.accept(tip, None)
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMail)) == 0
+        staff = db.session.scalar(db.select(workflow.Bureau).where(
+            workflow.Bureau.code == "140105"))
+        from tests.factories.staff import make_staff
+
+        replier = make_staff(staff.code, "staff")
+        messages.staff_message(tip, replier, "谢谢，我们会一并核查。")
+        workflow.request_info(tip, None, "请补充付款记录。")
+        db.session.commit()
+        mails = list(db.session.scalars(db.select(OutboxMail).order_by(OutboxMail.id)))
+        assert [m.event.kind for m in mails] == ["staff_message", "info_requested"]
+        for mail in mails:  # only "there is news": no content, no code
+            assert "谢谢" not in mail.body and "付款" not in mail.body and code not in mail.body
+            assert "/tips/track" in mail.body and mail.to == ""
+
+    page.goto(live_server + "/tips/track")
+    page.wait_for_selector("#tip-status")
+    conversation = page.locator("#tip-conversation").inner_text()
+    assert conversation.index("我先补充一点") < conversation.index("谢谢，我们会一并核查。")
     assert reference in page.locator("#status-heading").inner_text()
     assert "等待举报人补充材料" in page.locator("#tip-status-text").inner_text()
     assert "请补充付款记录。" in page.locator("#tip-timeline").inner_text()

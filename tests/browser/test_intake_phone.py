@@ -135,7 +135,7 @@ def test_cookies_cleared_mid_fill_keep_input_give_new_token_and_name_files(app, 
     assert phone.get_by_label("发生了什么").input_value() == DESCRIPTION
     assert phone.get_by_label("经营者名称").input_value() == "演示知识产权咨询工作室"
     assert phone.input_value('#tip-form input[name="csrf_token"]') != old_token
-    assert phone.locator("header.site-header").count() == 1  # no page inside the page
+    assert phone.locator(".site-header").count() == 1  # no page inside the page
     assert phone.evaluate("document.activeElement.id") == "form-notice"
     assert axe_violations(phone) == []
     phone.set_input_files("#evidence", str(evidence))

@@ -39,6 +39,9 @@ def test_mail_send_drains_outbox_and_keeps_failures(app, runner, monkeypatch):
         mail = db.session.scalar(db.select(OutboxMail))
         assert mail.sent_at is None and mail.attempts == 1
         assert "connection refused" in mail.last_error and mail.body == "查询码 X"
+        assert mail.next_attempt_at > mail.created_at and mail.dead_at is None  # retried later
+        mail.next_attempt_at = mail.created_at  # the retry is due
+        db.session.commit()
     FakeSMTP.fail = False
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0 and "sent: 1" in result.output

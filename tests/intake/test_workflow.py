@@ -3,7 +3,7 @@ import datetime as dt
 import chinese_calendar
 import pytest
 
-from intake import workflow
+from intake import event_text, workflow
 from intake.models import CalendarDay, TipEvent
 from intake.workflow import Forbidden, TransitionError
 from portal.extensions import db
@@ -35,13 +35,18 @@ def last(tip) -> TipEvent:
     return tip.events[-1]
 
 
+def shown(event) -> str | None:
+    """What the reporter reads about ``event`` (in Chinese), None if it is internal."""
+    return event_text.plain(event) if event_text.is_public(event) else None
+
+
 def test_submission_enters_the_queue_with_two_public_events(new_tip):
     tip = new_tip()
     assert tip.status == "received"
     assert tip.bureau.code == "140105"
     assert kinds(tip) == ["submitted", "routed"]
     assert tip.events[0].actor_kind == "reporter"
-    assert "太原市小店区市场监督管理局" in tip.events[1].public_text
+    assert "太原市小店区市场监督管理局" in shown(tip.events[1])
     assert tip.events[1].internal_text == tip.routing_reason
     assert tip.accept_due is not None and tip.verify_due is None
     assert all(e.status_after == "received" for e in tip.events)
@@ -55,7 +60,7 @@ def test_accept_sets_verification_deadline_and_assignee(new_tip, people):
     assert event.status_after == "accepted"
     assert tip.accepted_at is not None and tip.verify_due is not None
     assert tip.assignee_id == people["staff"].id
-    assert "已受理" in event.public_text
+    assert "已受理" in shown(event)
 
 
 def test_accepting_twice_is_a_transition_error(new_tip, people):
@@ -105,7 +110,7 @@ def test_assign_is_for_leads_and_only_to_own_bureau(new_tip, people):
     with pytest.raises(TransitionError):
         workflow.assign(tip, people["lead"], people["other"])
     event = workflow.assign(tip, people["lead"], people["staff2"])
-    assert tip.assignee_id == people["staff2"].id and event.public_text is None
+    assert tip.assignee_id == people["staff2"].id and shown(event) is None
     assert event.data == {"assignee_id": people["staff2"].id}
 
 
@@ -117,12 +122,12 @@ def test_request_info_and_reporter_reply(new_tip, people):
     with pytest.raises(TransitionError):
         workflow.request_info(tip, people["staff"], "  ")
     event = workflow.request_info(tip, people["staff"], "请提供付款凭证。")
-    assert tip.status == "awaiting_info" and "请提供付款凭证。" in event.public_text
+    assert tip.status == "awaiting_info" and "请提供付款凭证。" in shown(event)
     with pytest.raises(TransitionError):
         workflow.reporter_reply(tip, "", [])
     reply = workflow.reporter_reply(tip, "收款截图见附件XYZ", [])
     assert tip.status == "accepted" and reply.actor_kind == "reporter"
-    assert reply.internal_text == "收款截图见附件XYZ" and "XYZ" not in reply.public_text
+    assert reply.internal_text == "收款截图见附件XYZ" and "XYZ" not in shown(reply)
     with pytest.raises(TransitionError):
         workflow.reporter_reply(tip, "再次补充", [])
 
@@ -130,7 +135,7 @@ def test_request_info_and_reporter_reply(new_tip, people):
 def test_note_is_internal(new_tip, people):
     tip = new_tip()
     event = workflow.add_note(tip, people["staff"], "内部：疑似团伙作案")
-    assert event.public_text is None and event.internal_text == "内部：疑似团伙作案"
+    assert shown(event) is None and event.internal_text == "内部：疑似团伙作案"
     assert event not in workflow.public_events(tip)
     with pytest.raises(TransitionError):
         workflow.add_note(tip, people["staff"], "")
@@ -151,7 +156,7 @@ def test_transfer_moves_queue_and_restarts_acceptance_clock(new_tip, people):
     assert tip.accept_due == D(2026, 3, 4)  # 7 working days after 02-24
     assert tip.accepted_at is None and tip.verify_due is None and tip.assignee_id is None
     assert event.from_bureau.code == "140105" and event.to_bureau.code == "140106"
-    assert "迎泽区" in event.public_text and event.internal_text == "发生地在迎泽区"
+    assert "迎泽区" in shown(event) and event.internal_text == "发生地在迎泽区"
     # The old bureau loses it, the new one can act.
     with pytest.raises(Forbidden):
         workflow.accept(tip, people["staff"])
@@ -198,7 +203,7 @@ def test_cross_province_transfer_goes_to_the_provincial_bureau_and_is_recorded(n
         workflow.transfer(tip, people["staff"], bureau("310000"), " ")  # reason required
     event = workflow.transfer(tip, people["staff"], bureau("310000"), "经营者住所地在上海浦东")
     assert tip.bureau.code == "310000" and tip.status == "received"
-    assert event.data == {"cross_province": True}
+    assert event.data["cross_province"] is True and event.data["bureau"] == event.to_bureau.name
     assert event.from_bureau.code == "140105" and event.to_bureau.code == "310000"
     # The receiving province's administrator handles it like any tip ...
     assert "accept" in workflow.allowed_actions(people["sh_admin"], tip)
@@ -268,7 +273,7 @@ def test_mark_duplicate_links_and_refuses_cycles(new_tip, people):
     with pytest.raises(TransitionError):
         workflow.mark_duplicate(second, people["staff"], second)
     event = workflow.mark_duplicate(second, people["staff"], first)
-    assert second.duplicate_of_id == first.id and event.public_text is None
+    assert second.duplicate_of_id == first.id and shown(event) is None
     with pytest.raises(TransitionError):
         workflow.mark_duplicate(first, people["staff"], second)
     assert first.duplicate_of_id is None
@@ -284,7 +289,7 @@ def test_staff_conclusion_needs_lead_approval(new_tip, people):
     with pytest.raises(TransitionError):
         workflow.conclude(tip, people["staff"], "not_substantiated", "")
     event = workflow.conclude(tip, people["staff"], "not_substantiated", "经核查未发现问题。")
-    assert tip.status == "pending_approval" and event.public_text is None
+    assert tip.status == "pending_approval" and shown(event) is None
     assert "approve_conclusion" not in workflow.allowed_actions(people["staff"], tip)
     with pytest.raises(Forbidden):
         workflow.approve_conclusion(tip, people["staff"])
@@ -293,7 +298,7 @@ def test_staff_conclusion_needs_lead_approval(new_tip, people):
     done = workflow.approve_conclusion(tip, people["lead"])
     assert tip.status == "concluded" and tip.outcome == "not_substantiated"
     assert tip.concluded_at is not None
-    assert "经核查未发现问题。" in done.public_text and "举报不属实" in done.public_text
+    assert "经核查未发现问题。" in shown(done) and "举报不属实" in shown(done)
     assert workflow.allowed_actions(people["lead"], tip) == {"add_note"}
     with pytest.raises(TransitionError):
         workflow.transfer(tip, people["lead"], bureau("140106"), "迟到的移送")
@@ -331,7 +336,7 @@ def test_supervise_is_provincial_admin_only(new_tip, people):
     with pytest.raises(TransitionError):
         workflow.supervise(tip, people["admin"], "")
     event = workflow.supervise(tip, people["admin"], "请按期办结")
-    assert tip.supervised and event.internal_text == "请按期办结" and event.public_text is None
+    assert tip.supervised and event.internal_text == "请按期办结" and shown(event) is None
 
 
 def test_every_action_is_in_the_table_and_events_are_append_only(new_tip, people):

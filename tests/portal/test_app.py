@@ -21,7 +21,7 @@ def test_production_refuses_short_secret_key(tmp_path):
 
 def test_production_starts_with_a_real_secret(tmp_path):
     app = create_app({"PORTAL_ENV": "production", "SECRET_KEY": "x" * 40,
-                      "INSTANCE_PATH": str(tmp_path)})
+                      "DATA_KEY": "A" * 43 + "=", "INSTANCE_PATH": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -75,9 +75,26 @@ def _routes(w):
         ("supervise A's tip", "POST", f"/staff/tips/{ref}/supervise", {"note": "请加快"},
          {"admin": 302, "staff_a": 403, "lead_a": 403}, 404),
         ("supervised list", "GET", "/staff/supervised", None, EVERYONE, 403),
+        # the reporter's channel (#13): identity (own bureau only), messages, audit, texts
+        ("reporter identity of A's tip", "GET", f"/staff/tips/{ref}/reporter", None,
+         {"staff_a": 200, "lead_a": 200, "admin": 403}, 404),
+        ("message to A's reporter, empty", "POST", f"/staff/tips/{ref}/message",
+         {"message": ""}, {"staff_a": 422, "lead_a": 422, "admin": 422}, 404),
+        ("access audit A", "GET", "/staff/audit?bureau=140100", None,
+         {"lead_a": 200, "admin": 200}, 403),
+        ("access audit default", "GET", "/staff/audit", None,
+         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
+        ("admin tip texts", "GET", "/staff/admin/tip-texts", None,
+         {"admin": 200, "admin_sh": 200}, 403),
+        ("admin save tip texts empty", "POST", "/staff/admin/tip-texts", {"text_zh": ""},
+         admins, 403),
         ("dashboard A", "GET", "/staff/dashboard?bureau=140100", None, ok_a, 403),
         ("dashboard province", "GET", "/staff/dashboard?bureau=140000", None, {"admin": 200}, 403),
         ("dashboard csv A", "GET", "/staff/dashboard/status.csv?bureau=140100", None, ok_a, 403),
+        ("work view", "GET", "/staff/all", None, EVERYONE, 403),
+        ("work view of A", "GET", "/staff/all?bureau=140100&overdue=any", None, ok_a, 403),
+        ("work view of A's district", "GET", "/staff/all?bureau=140105", None,
+         {"lead_a": 200, "district": 200, "admin": 200}, 403),
         ("records list", "GET", "/staff/records", None,
          {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
         ("new spot check for A", "GET", "/staff/records/new/spot_check?bureau=140100", None,
@@ -112,6 +129,10 @@ def _routes(w):
          {}, {"admin": 302, "admin_sh": 404}, 403),
         ("admin holidays", "GET", "/staff/admin/holidays", None,
          {"admin": 200, "admin_sh": 200}, 403),
+        ("admin public texts", "GET", "/staff/admin/texts", None,
+         {"admin": 200, "admin_sh": 200}, 403),
+        ("admin save public texts", "POST", "/staff/admin/texts", {},
+         {"admin": 302, "admin_sh": 302}, 403),
         ("admin add holiday", "POST", "/staff/admin/holidays", {"day": "bad"}, admins, 403),
         ("admin delete no holiday", "POST", "/staff/admin/holidays/bad/delete", {},
          {"admin": 404, "admin_sh": 404}, 403),
@@ -204,7 +225,9 @@ def test_reporter_identity_only_for_the_handling_bureau(app, world):
     own, admin = app.test_client(), app.test_client()
     login(own, "staff_a@example.org")
     login(admin, "admin@example.org")
-    assert "13800000000" in str(page(own, f"/staff/tips/{world['ref']}"))
+    # Shown on request only (each view is audited, intake.audit), to the handling bureau.
+    assert "13800000000" not in str(page(own, f"/staff/tips/{world['ref']}"))
+    assert "13800000000" in str(page(own, f"/staff/tips/{world['ref']}/reporter"))
     html = str(page(admin, f"/staff/tips/{world['ref']}"))
     assert "13800000000" not in html and "举报人甲" not in html
     assert "仅承办部门工作人员可见" in html

@@ -35,7 +35,28 @@ ROUTES: dict[tuple[str, str], str] = {
     ("register.spot_checks", "GET"): PUBLIC,
     ("register.spot_check", "GET"): PUBLIC,
     ("search.search", "GET"): PUBLIC,
+    # before you hire (issue 16): compare, shortlist check, reports and their verification
+    ("check.compare", "GET"): PUBLIC,
+    ("check.check", "GET"): PUBLIC,
+    ("check.check", "POST"): PUBLIC,
+    ("check.issue", "POST"): PUBLIC,
+    ("check.report", "GET"): PUBLIC,
+    ("check.report_pdf", "GET"): PUBLIC,
+    ("check.verify", "GET"): PUBLIC,
     ("search.suggest", "GET"): PUBLIC,
+    # the marks of an official site (issue 18)
+    ("site.privacy", "GET"): PUBLIC,
+    ("site.accessibility", "GET"): PUBLIC,
+    ("site.robots", "GET"): PUBLIC,
+    ("site.sitemap", "GET"): PUBLIC,
+    ("site.sitemap_part", "GET"): PUBLIC,
+    ("site.favicon", "GET"): PUBLIC,
+    ("statistics.index", "GET"): PUBLIC,
+    ("statistics.table_csv", "GET"): PUBLIC,
+    # the operator's probes (issue 19): /metrics answers 404 without its bearer token
+    ("ops.healthz", "GET"): PUBLIC,
+    ("ops.readyz", "GET"): PUBLIC,
+    ("ops.metrics_view", "GET"): PUBLIC,
     # the open-data API and feeds
     ("api_docs.docs", "GET"): PUBLIC,
     ("api.unknown", "GET"): PUBLIC,
@@ -84,6 +105,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("intake.track", "POST"): REPORTER,
     ("intake.leave", "POST"): REPORTER,
     ("intake.reply", "POST"): REPORTER,
+    ("intake.notification_settings", "POST"): REPORTER,
     # sign-in
     ("auth.login", "GET"): SIGN_IN,
     ("auth.login", "POST"): SIGN_IN,
@@ -97,6 +119,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("auth.totp_setup", "POST"): STAFF,
     ("staff.queue", "GET"): STAFF,
     ("staff.holidays", "GET"): STAFF,
+    ("staff.public_texts", "GET"): STAFF,
+    ("staff.public_texts", "POST"): STAFF,
     ("staff.holiday_add", "POST"): STAFF,
     ("staff.holiday_delete", "POST"): STAFF,
     ("staff.role_totp", "POST"): STAFF,
@@ -108,6 +132,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("staff.staff_op", "POST"): STAFF,
     ("staff.dashboard", "GET"): STAFF,
     ("staff.dashboard_csv", "GET"): STAFF,
+    ("staff.work", "GET"): STAFF,
     ("staff.import_upload", "GET"): STAFF,
     ("staff.import_upload", "POST"): STAFF,
     ("staff.import_confirm", "POST"): STAFF,
@@ -121,12 +146,18 @@ ROUTES: dict[tuple[str, str], str] = {
     ("staff.tip", "GET"): STAFF,
     ("staff.tip_action", "POST"): STAFF,
     ("staff.attachment", "GET"): STAFF,
+    ("staff.tip_reporter", "GET"): STAFF,
+    ("staff.tip_message", "POST"): STAFF,
+    ("staff.access_audit", "GET"): STAFF,
+    ("staff.tip_texts", "GET"): STAFF,
+    ("staff.tip_texts", "POST"): STAFF,
 }
 
 # Sample values for URL variables where "1" would not reach the view's own checks.
 SAMPLE_ARGS = {
     "register.download": {"kind": "penalty"},
     "static": {"filename": "css/site.css"},
+    "site.sitemap_part": {"section": "pages", "page": 1},
 }
 
 # POST routes that accept requests without the CSRF token, and why.  Any other POST

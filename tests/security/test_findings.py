@@ -257,7 +257,7 @@ def test_production_refuses_to_start_with_demo_accounts(app, runner):
     config = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH",
                                          "SEARCH_INDEX_DIR", "UPLOAD_DIR")}
     config.update(PORTAL_ENV="production", SECRET_KEY="p" * 40, SEARCH_ENGINE="none",
-                  WTF_CSRF_ENABLED=False)
+                  WTF_CSRF_ENABLED=False, DATA_KEY="A" * 43 + "=")
     with pytest.raises(InsecureConfigError, match="demo --purge"):
         create_app(config)
     result = runner.invoke(args=["demo", "--purge"])

@@ -130,7 +130,8 @@ def test_hsts_only_in_production_over_https(app):
     prod = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY",
                                                        "INSTANCE_PATH", "SEARCH_INDEX_DIR",
                                                        "UPLOAD_DIR")},
-                       "PORTAL_ENV": "production", "SEARCH_ENGINE": "none"})
+                       "PORTAL_ENV": "production", "SEARCH_ENGINE": "none",
+                       "DATA_KEY": "A" * 43 + "="})
     resp = prod.test_client().get("/", base_url="https://portal.example")
     assert "max-age=" in resp.headers["Strict-Transport-Security"]
     set_cookie = " ".join(prod.test_client().get(
