@@ -289,6 +289,11 @@ def main():
     print(f"work dir {tmp}", flush=True)
     if args.tmp and os.path.exists(os.path.join(tmp, "bench.db")):
         print("reusing the database in the work directory", flush=True)
+        from portal.extensions import db
+
+        app = make_app(db_url, "none", os.path.join(tmp, "none"), os.path.join(tmp, "inst"))
+        with app.app_context():
+            db.create_all()  # tables added since it was built (e.g. the search change log)
     else:
         build_database(db_url, args.docs, tmp)
     results = {}

@@ -6,7 +6,7 @@ marked as demo data, until the instance holds --tips tips):
 
     export PORTAL_INSTANCE_PATH=/tmp/bench_stats
     .venv/bin/portal db upgrade && .venv/bin/portal demo
-    .venv/bin/python bench/statistics.py --tips 100000 --runs 20
+    .venv/bin/python bench/tip_statistics.py --tips 100000 --runs 20
 """
 
 from __future__ import annotations
