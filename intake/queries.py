@@ -125,17 +125,27 @@ def _queue_counts(bureau: Bureau, user) -> dict:
 def bureau_queue(bureau: Bureau, user, f: QueueFilters) -> QueuePage:
     """One page of ``bureau``'s tips (running deadline first), with its counts."""
     query = _filtered(db.select(Tip).where(Tip.bureau_id == bureau.id), f, user, bureau.code)
+    tips, total, page, pages = _by_deadline(query, f.page)
+    return QueuePage(deadline_rows(tips), total, page, pages, _queue_counts(bureau, user),
+                     _categories([bureau.id]))
+
+
+def _by_deadline(query, requested: int) -> tuple[list, int, int, int]:
+    """(tips of the requested page, running deadline first; total; page; pages)."""
     total = _count(query)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
-    page = min(max(1, f.page), pages)
-    tips = db.session.scalars(
+    page = min(max(1, requested), pages)
+    tips = list(db.session.scalars(
         query.order_by(running_due.is_(None), running_due, Tip.created_at, Tip.id)
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-    categories = list(db.session.scalars(
-        db.select(Tip.category).where(Tip.bureau_id == bureau.id).distinct()
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    return tips, total, page, pages
+
+
+def _categories(bureau_ids: list[int]) -> list[str]:
+    """The categories the bureaus' tips fall in (the queue's category filter)."""
+    return list(db.session.scalars(
+        db.select(Tip.category).where(Tip.bureau_id.in_(bureau_ids)).distinct()
         .order_by(Tip.category)))
-    return QueuePage(deadline_rows(tips), total, page, pages, _queue_counts(bureau, user),
-                     categories)
 
 
 # -- supervision and transfers out of the province ----------------------------------
@@ -269,17 +279,9 @@ def work_queue(bureaus: list[Bureau], f: WorkFilters, on: dt.date | None = None)
     """One page of the tips of ``bureaus`` (one province, or a city and its districts)
     matching ``f``, running deadline first, with the count cards."""
     query = _work_query(bureaus, f, on)
-    total = _count(query)
-    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
-    page = min(max(1, f.page), pages)
-    tips = db.session.scalars(
-        query.order_by(running_due.is_(None), running_due, Tip.created_at, Tip.id)
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-    categories = list(db.session.scalars(
-        db.select(Tip.category).where(Tip.bureau_id.in_([b.id for b in bureaus])).distinct()
-        .order_by(Tip.category)))
+    tips, total, page, pages = _by_deadline(query, f.page)
     return QueuePage(deadline_rows(tips, on), total, page, pages, _work_counts(bureaus, f, on),
-                     categories)
+                     _categories([b.id for b in bureaus]))
 
 
 # -- the per-bureau supervision table ----------------------------------------------------

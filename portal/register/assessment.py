@@ -239,4 +239,5 @@ def _grade_dict(g: CreditGrade | None) -> dict | None:
         return None
     return {"grade": g.grade, "period": g.period,
             "score": None if g.score is None else format(g.score, "f"),
-            "evaluated_on": _iso(g.evaluated_on), "authority": g.authority}
+            "evaluated_on": _iso(g.evaluated_on), "authority": g.authority,
+            "reasons": g.reasons}

@@ -186,6 +186,11 @@ SPOT_RESULT_WEIGHTS = {"未发现问题": 62, "发现问题经责令已改正": 
                        "未以机构名义提交申请": 2, "未按规定公示应当公示的信息": 3,
                        "已关闭停业或正在清算": 1}
 GRADE_WEIGHTS = {"A+": 8, "A": 45, "B": 30, "C": 12, "D": 5}
+GRADE_REASONS = (
+    ("未按时报送年度报告，扣 5 分", "代理师未落实签名责任制，扣 10 分", "受到警告处罚，扣 15 分"),
+    ("代理非正常专利申请被通报，扣 10 分", "未在责令期限内改正，扣 5 分", "受到罚款处罚，扣 20 分"),
+    ("经营场所无法联系，扣 5 分", "执业代理师人数不符合要求，扣 10 分", "被列入经营异常名录，扣 15 分"),
+)
 GRADE_SCORES = {"A+": (95, 100), "A": (90, 100), "B": (75, 89.9), "C": (60, 74.9), "D": (30, 59.9)}
 ANNUAL_REPORT_MISSING = "未按规定报送年度报告"
 UNREACHABLE = "通过登记的住所或经营场所无法联系"
@@ -574,8 +579,17 @@ class _DemoBuilder:
         published = min(evaluated + dt.timedelta(days=self.r.randint(5, 20)), self.anchor)
         row = self.record(agency.province_bureau, published)
         row.update(agency_id=agency.row["id"], period=str(period), grade=grade, score=score,
-                   evaluated_on=evaluated)
+                   evaluated_on=evaluated, reasons=self.grade_reasons(agency, period, grade))
         return row
+
+    @staticmethod
+    def grade_reasons(agency: _DemoAgency, period: int, grade: str) -> str | None:
+        """The published deductions of a grade below A (chosen without drawing from the
+        generator, so the rest of the demo data stays as it was)."""
+        if grade in ("A+", "A"):
+            return None
+        picks = GRADE_REASONS[(agency.row["id"] + period) % len(GRADE_REASONS)]
+        return "；".join(picks[: {"B": 1, "C": 2, "D": 3}[grade]]) + "。"
 
     # -- list entries -----------------------------------------------------------
 

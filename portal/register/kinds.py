@@ -630,13 +630,14 @@ def _clean_credit_grade(c: Cleaner) -> None:
     elif score is not None:
         c.out["score"] = score.quantize(Decimal("0.1"))
     evaluated = c.date("evaluated_on", required=True)
+    c.text("reasons", max_len=2000)
     c.publication(default_date=evaluated)
 
 
 def _credit_grade_search(r: CreditGrade) -> SearchText:
     return SearchText(
         body=[f"{r.period}年度 专利代理信用评价", f"信用等级 {r.grade}",
-              f"得分 {r.score}" if r.score is not None else "", r.authority],
+              f"得分 {r.score}" if r.score is not None else "", r.authority, r.reasons or ""],
         grade=r.grade)
 
 
@@ -648,6 +649,7 @@ CREDIT_GRADE = RecordKind(
         **COMMON_LABELS,
         "period": _l("评价期间"), "grade": _l("信用等级"), "score": _l("信用分"),
         "evaluated_on": _l("评价日期"), "authority": _l("评价机关"),
+        "reasons": _l("评价说明"),
     },
     columns=(
         AGENCY_USCC,
@@ -658,6 +660,7 @@ CREDIT_GRADE = RecordKind(
         Column("score", "信用分", ("score", "得分", "分值")),
         Column("evaluated_on", "评价日期", ("evaluated_on", "评定日期"), True),
         Column("authority", "评价机关", ("authority", "评定机关")),
+        Column("reasons", "评价说明", ("reasons", "扣分事由", "扣分情形", "评价理由")),
         _published_on("默认为评价日期"),
         *STATUS_COLUMNS,
     ),
@@ -678,6 +681,7 @@ CREDIT_GRADE = RecordKind(
         FormField("score", Widget.NUMBER),
         FormField("evaluated_on", Widget.DATE),
         FormField("authority"),
+        FormField("reasons", Widget.TEXTAREA, hint=_l("评价机关公布的扣分事由等说明，照原文填写")),
         FormField("published_on", Widget.DATE),
     ),
     search_text=_credit_grade_search,

@@ -252,6 +252,8 @@ class CreditGrade(PublicRecord, db.Model):
     grade: Mapped[str] = mapped_column(String(2))  # vocab.CREDIT_GRADES
     score: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     evaluated_on: Mapped[dt.date] = mapped_column(Date)
+    # The reasons the evaluating authority published with the grade (扣分事由), as published.
+    reasons: Mapped[str | None] = mapped_column(Text)
 
     agency: Mapped[Agency] = relationship()
 

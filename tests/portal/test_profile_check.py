@@ -321,3 +321,29 @@ def test_unknown_code_and_compare_report(client, shortlist):
     assert "/compare?a=" in doc.select_one(".report-meta a")["href"]
     assert client.post("/report", data={"kind": "profile", "uscc": "X"}).status_code == 404
     assert client.post("/report", data={"kind": "nope"}).status_code == 400
+
+
+def test_published_grade_reasons_are_imported_and_shown(app, client):
+    """A grade's published reasons (扣分事由) come in through the import and show beside the
+    grade on the profile and on the record's page."""
+    import io
+
+    from portal.register.importer import apply_import, plan_import
+    from portal.register.models import CreditGrade
+    from tests.factories import register as rf
+
+    with app.app_context():
+        agency = rf.make_agency(name="说明测试专利代理有限公司")
+        db.session.commit()
+        uscc = agency.uscc
+        data = ("统一社会信用代码,评价期间,信用等级,信用分,评价日期,评价机关,扣分事由\n"
+                f"{uscc},2025,C,68.5,2026-03-01,山西省市场监督管理局,未按时报送年度报告，扣 5 分。\n")
+        plan = plan_import("credit_grade", io.BytesIO(data.encode("utf-8")), "grades.csv")
+        assert plan.ok, plan.errors
+        apply_import(plan)
+        db.session.commit()
+        grade_id = db.session.scalar(db.select(CreditGrade.id))
+    profile = client.get(f"/agencies/{uscc}").get_data(as_text=True)
+    assert "公布的评价说明" in profile and "未按时报送年度报告，扣 5 分。" in profile
+    record = client.get(f"/credit-grades/{grade_id}").get_data(as_text=True)
+    assert "评价说明" in record and "未按时报送年度报告，扣 5 分。" in record
