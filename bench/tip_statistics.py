@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from intake import calendar, durations  # noqa: E402
 from intake.models import Tip  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -34,11 +35,14 @@ SEALED = [c.name for c in Tip.__table__.columns
 COPIED = [c.name for c in Tip.__table__.columns if c.name != "id" and c.name not in SEALED]
 SHIFTED = ("created_at", "queue_entered_at", "accepted_at", "concluded_at", "consent_at")
 DATES = ("accept_due", "verify_due")
+# What a tip keeps for the statistics (intake.durations), recomputed for each copy.
+DAYS = {"received_on": "created_at", "accepted_on": "accepted_at", "concluded_on": "concluded_at"}
 
 
 def grow(target: int, seed: int = 17) -> int:
-    """Add copies of existing tips (new reference and hash, moved by up to a year) until
-    there are ``target`` tips; returns how many there are."""
+    """Add copies of existing tips (new reference and hash, moved by up to a year, with
+    their China-time days and working-day durations recomputed as the workflow would)
+    until there are ``target`` tips; returns how many there are."""
     rng = random.Random(seed)
     count = db.session.scalar(select(func.count()).select_from(Tip))
     if count >= target:
@@ -47,6 +51,9 @@ def grow(target: int, seed: int = 17) -> int:
     source = [dict(r._mapping) for r in db.session.execute(select(*[table.c[c] for c in COPIED]))]
     if not source:
         raise SystemExit("no tips to copy: run `portal demo` first")
+    days = [r[c] for r in source for c in DAYS.values() if r[c] is not None]
+    working = calendar.WorkingDayCount(min(days).date() - dt.timedelta(days=367),
+                                       max(days).date() + dt.timedelta(days=2))
     batch, n = [], count
     while n < target:
         row = dict(rng.choice(source))
@@ -58,6 +65,11 @@ def grow(target: int, seed: int = 17) -> int:
             if row.get(column) is not None:
                 row[column] = row[column] + dt.timedelta(days=delta.days)
         n += 1
+        for day, moment in DAYS.items():
+            row[day] = durations.china_date(row[moment]) if row[moment] else None
+        row["accept_working_days"], row["conclude_working_days"] = (
+            working.between(row["received_on"], row[end]) if row[end] else None
+            for end in ("accepted_on", "concluded_on"))
         row.update(dict.fromkeys(SEALED))
         row["description"] = "基准测试用的合成举报。"
         row.update(reference=f"BN-{n:012d}", tracking_hash=f"bench{n:059d}", is_demo=True,

@@ -18,6 +18,9 @@ Counting convention: ``add_working_days(start, n)`` is the n-th working day *aft
 ``start`` (the day a tip arrives does not count, like 自收到之日起 N 个工作日);
 ``working_days_between(a, b)`` counts the working days in ``(a, b]`` — 0 when the
 deadline is today, 1 when it is the next working day, negative when it has passed.
+
+Tips keep working-day durations for the statistics (intake.durations) in the nationwide
+calendar: declaring or removing a nationwide day recounts the tips it concerns.
 """
 
 from __future__ import annotations
@@ -202,6 +205,7 @@ def set_calendar_day(day, workday: bool, name: str | None = None,
     row.name = (name or "").strip()[:40] or None
     db.session.add(row)
     db.session.flush()
+    _recount(day, key)
     return row
 
 
@@ -217,3 +221,13 @@ def remove_calendar_day(day: dt.date, province: str | None = None) -> None:
         raise CalendarError({"day": _("该日期没有登记。")})
     db.session.delete(row)
     db.session.flush()
+    _recount(day, row.province)
+
+
+def _recount(day: dt.date, key: str) -> None:
+    """The tips' stored working-day durations follow the nationwide calendar
+    (intake.durations): recount those whose span includes ``day``."""
+    if key == NATIONWIDE:
+        from .durations import recount
+
+        recount(day)

@@ -46,6 +46,21 @@ def demo_tips(count, seed):
     click.echo(f"tips: {made}")
 
 
+@tips_cli.command("recount")
+@with_appcontext
+def recount_tips():
+    """Recount every tip's working days to acceptance and conclusion (the statistics) in
+    the nationwide calendar as it is now: after upgrading chinese-calendar.  Calendar days
+    an administrator declares are recounted when declared."""
+    from portal.extensions import db
+
+    from .durations import recount
+
+    changed = recount()
+    db.session.commit()
+    click.echo(f"recounted: {changed} tip(s) changed")
+
+
 @tips_cli.command("erase-receipts")
 @with_appcontext
 def erase_receipts():

@@ -121,6 +121,15 @@ class Tip(db.Model):
     penalty_id: Mapped[int | None] = mapped_column(ForeignKey("penalty.id"))
     concluded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # For the public statistics (issue 17), set by intake.workflow when each happens: the
+    # China-time days the tip was received, accepted and concluded, and the working days
+    # from receipt to each (the nationwide calendar; ``intake.durations.recount`` when an
+    # administrator changes it).  Indexes: portal.statistics.models.
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date)
+    concluded_on: Mapped[dt.date | None] = mapped_column(Date)
+    accept_working_days: Mapped[int | None] = mapped_column(Integer)
+    conclude_working_days: Mapped[int | None] = mapped_column(Integer)
     # Synthetic tips made by `portal demo` (cleared when it runs again).
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -53,7 +53,7 @@ from portal.register import divisions
 from portal.register.models import Bureau, Penalty
 from portal.timeutil import to_china, utcnow
 
-from . import calendar, event_text
+from . import calendar, durations, event_text
 from .models import OPEN_STATUSES, Attachment, Tip, TipEvent, TipStatus
 
 __all__ = [
@@ -323,7 +323,7 @@ def _enter_queue(tip: Tip, bureau: Bureau, moment: dt.datetime) -> None:
     tip.queue_entered_at = moment
     tip.accept_due = calendar.add_working_days(_china_date(moment), _config("TIP_ACCEPT_DAYS"),
                                                province=bureau.code)
-    tip.accepted_at = None
+    tip.accepted_at = tip.accepted_on = tip.accept_working_days = None
     tip.verify_due = None
     tip.extended = False
     tip.outcome = None
@@ -347,6 +347,7 @@ def record_submission(tip: Tip, decision) -> Tip:
     """
     moment = now()
     tip.created_at = tip.created_at or moment
+    tip.received_on = _china_date(tip.created_at)
     tip.routing_rule = decision.rule
     tip.routing_reason = decision.reason
     tip.cross_region = bool(decision.cross_region)
@@ -365,6 +366,8 @@ def accept(tip: Tip, actor) -> TipEvent:
     moment = now()
     tip.status = TipStatus.ACCEPTED
     tip.accepted_at = moment
+    tip.accepted_on = _china_date(moment)
+    tip.accept_working_days = durations.working_days(tip.received_on, tip.accepted_on)
     tip.verify_due = calendar.add_working_days(_china_date(moment), _config("TIP_VERIFY_DAYS"),
                                                province=tip.bureau.code)
     if actor is not None and tip.assignee_id is None:
@@ -545,6 +548,8 @@ def _finish(tip: Tip, actor, data: dict) -> TipEvent:
     spec = ACTIONS[TipAction.APPROVE_CONCLUSION]
     tip.status = TipStatus.CONCLUDED
     tip.concluded_at = now()
+    tip.concluded_on = _china_date(tip.concluded_at)
+    tip.conclude_working_days = durations.working_days(tip.received_on, tip.concluded_on)
     event = _event(tip, spec.event, actor, public_text=data["public_reply"],
                    data=_bureau(tip.bureau, data))
     db.session.flush()

@@ -41,6 +41,7 @@ def tips(app):
         for tip in db.session.scalars(db.select(Tip).where(Tip.category == "虚假宣传")
                                       .order_by(Tip.id).limit(3)):
             tip.created_at = tip.queue_entered_at = _months_ago(14)
+            tip.received_on = tip.created_at.date()  # 10th of the month, 12:00 in China
         db.session.commit()
         return refs
 
