@@ -91,6 +91,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "Flask-Limiter storage: memory:// by default, redis://host:6379/0 in production.",
             env="PORTAL_RATELIMIT_STORAGE_URI"),
+    Setting("CACHE_URL", None,
+            "Shared cache of counts and public pages: redis://host:6379/1 in production (every "
+            "worker and host shares it), simple:// (per process), null:// (off); None: the "
+            "rate limits' Redis when RATELIMIT_STORAGE_URI is redis://, else simple://.",
+            env="PORTAL_CACHE_URL"),
+    Setting("PAGE_CACHE_SECONDS", 60,
+            "Seconds a rendered public register page is kept in the shared cache (keyed by the "
+            "register's data version, so a publish shows at once); 0: pages are not kept.",
+            env="PORTAL_PAGE_CACHE_SECONDS", value_type=int),
+    Setting("PUBLIC_MAX_AGE_SECONDS", 60,
+            "Cache-Control max-age of the public register pages (browsers, proxies, CDNs "
+            "revalidate with ETag / Last-Modified after it).",
+            env="PORTAL_PUBLIC_MAX_AGE_SECONDS", value_type=int),
     Setting("RATELIMIT_ENABLED", True,
             "Rate limits on the tip form, tracking look-ups and sign-in.",
             env="PORTAL_RATELIMIT_ENABLED", value_type=bool),

@@ -1,20 +1,19 @@
 """What /data/ says about each open-data file: licence, last update, rows and size.
 
 The size is exact, not estimated: the file a visitor downloads from /data/<kind>.csv is
-generated once per change of its dataset and kept in ``<instance>/open-data/``, named by
-the dataset's last change (latest ``updated_at`` / ``status_changed_at``) and its row
-count.  A publish, correction or withdrawal changes the first; a record entering or
-leaving its publication window changes the second; either gives a new name, so the next
-view of /data/ writes the new file (streamed to disk, constant memory) and removes the
-old one.  Every later view only stats the file.  (An estimate would be free but wrong
-by a varying margin, and a visitor choosing whether to download 30 MB over a phone
-connection deserves the real figure.)
+generated once per change of the register and kept in ``<instance>/open-data/``, named by
+the register's data version (``register.caching``: it changes with every committed write
+and every day, as publication windows move).  The first request after a change (the /data/
+page or a download) writes the new file (streamed to disk, constant memory; one process at
+a time, the others wait for it) and removes the old one; every later one only stats or
+sends the file.  (An estimate would be free but wrong by a varying margin, and a visitor
+choosing whether to download 30 MB over a phone connection deserves the real figure.)
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
+import fcntl
 import os
 import tempfile
 from pathlib import Path
@@ -33,13 +32,22 @@ def cache_dir() -> Path:
     return path
 
 
-def cached_csv(dataset: Dataset, updated: dt.datetime | None, rows: int) -> Path:
-    """The full CSV of ``dataset`` as /data/<kind>.csv serves it, for this version."""
-    stamp = updated.strftime("%Y%m%dT%H%M%S%f") if updated else "empty"
+def cached_csv(dataset: Dataset) -> Path:
+    """The full CSV of ``dataset`` as /data/<kind>.csv serves it, for this data version."""
+    from ..register.caching import data_version
+
     folder = cache_dir()
-    path = folder / f"{dataset.download}-{stamp}-{rows}.csv"
+    path = folder / f"{dataset.download}-{data_version()[0]}.csv"
     if path.exists():
         return path
+    with open(folder / f".{dataset.download}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one writer; the others wait, then find the file
+        if not path.exists():
+            _write_csv(dataset, folder, path)
+    return path
+
+
+def _write_csv(dataset: Dataset, folder: Path, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
@@ -55,7 +63,6 @@ def cached_csv(dataset: Dataset, updated: dt.datetime | None, rows: int) -> Path
     for old in folder.glob(f"{dataset.download}-*.csv"):
         if old != path:
             old.unlink(missing_ok=True)
-    return path
 
 
 def data_files() -> list[dict]:
@@ -67,7 +74,7 @@ def data_files() -> list[dict]:
         updated = last_updated(dataset)
         endpoint = ("api.agencies_export" if dataset is kinds.AGENCY
                     else f"api.{dataset.key}_export")
-        size = cached_csv(dataset, updated, rows).stat().st_size
+        size = cached_csv(dataset).stat().st_size
         # a kind declared after the app was built has its /data/ CSV but no API routes yet
         routed = endpoint in current_app.view_functions
         out.append({

@@ -149,3 +149,22 @@ def divisions_command(file, changes_file, dry_run):
         return
     db.session.commit()
     click.echo("已更新。")
+
+
+@click.group("register", help="The register's stored derived values.")
+def register_group():
+    pass
+
+
+@register_group.command("refresh", help="Store the current grade and listing flag of the "
+                        "agencies whose records entered or left their publication window "
+                        "(run daily after midnight, China time); --all: of every agency.")
+@click.option("--all", "everything", is_flag=True, help="Recompute every agency.")
+@with_appcontext
+def refresh_command(everything):
+    from ..extensions import db
+    from .derived import refresh_all, refresh_stale
+
+    changed = refresh_all() if everything else refresh_stale()
+    db.session.commit()
+    click.echo(f"{changed} agencies updated")

@@ -25,6 +25,7 @@ from ..timeutil import today as today_cn
 from ..timeutil import utcnow
 from . import divisions, vocab
 from .cleaning import decision_key
+from .derived import refresh_all
 from .models import (
     Agency,
     AgencyFormerName,
@@ -187,9 +188,12 @@ SPOT_RESULT_WEIGHTS = {"未发现问题": 62, "发现问题经责令已改正": 
                        "已关闭停业或正在清算": 1}
 GRADE_WEIGHTS = {"A+": 8, "A": 45, "B": 30, "C": 12, "D": 5}
 GRADE_REASONS = (
-    ("未按时报送年度报告，扣 5 分", "代理师未落实签名责任制，扣 10 分", "受到警告处罚，扣 15 分"),
-    ("代理非正常专利申请被通报，扣 10 分", "未在责令期限内改正，扣 5 分", "受到罚款处罚，扣 20 分"),
-    ("经营场所无法联系，扣 5 分", "执业代理师人数不符合要求，扣 10 分", "被列入经营异常名录，扣 15 分"),
+    ("未按时报送年度报告，扣 5 分", "代理师未落实签名责任制，扣 10 分",
+     "受到警告处罚，扣 15 分"),
+    ("代理非正常专利申请被通报，扣 10 分", "未在责令期限内改正，扣 5 分",
+     "受到罚款处罚，扣 20 分"),
+    ("经营场所无法联系，扣 5 分", "执业代理师人数不符合要求，扣 10 分",
+     "被列入经营异常名录，扣 15 分"),
 )
 GRADE_SCORES = {"A+": (95, 100), "A": (90, 100), "B": (75, 89.9), "C": (60, 74.9), "D": (30, 59.9)}
 ANNUAL_REPORT_MISSING = "未按规定报送年度报告"
@@ -342,6 +346,8 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
     totals["staff_accounts"] = len(build_demo_staff())
     totals["tips"] = build_demo_tips(seed=seed)
     _mark_site_as_demo()
+    # the agencies' stored grades and listing flags (the records went in as bulk inserts)
+    refresh_all()
     totals["records"] = sum(totals[k] for k in RECORD_KEYS)
     return totals
 

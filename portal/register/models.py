@@ -68,6 +68,8 @@ class Agency(db.Model):
     """A patent and/or trademark agency in the register."""
 
     __tablename__ = "agency"
+    # The directory filtered by grade, in name order, walks this index.
+    __table_args__ = (Index("ix_agency_current_grade_name", "current_grade", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
@@ -86,6 +88,15 @@ class Agency(db.Model):
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Derived from the agency's public records, kept by the register's write services
+    # (services.refresh_derived) in the transaction that changes them: the current grade
+    # (its public credit grade with the latest period) and whether it is on a list now.
+    # They hold until ``derived_until``, the first day a record of the agency enters or
+    # leaves its publication window (None: no such day); from that day on the read side
+    # computes them from the records until `portal register refresh` stores them again.
+    current_grade: Mapped[str | None] = mapped_column(String(2))
+    active_listing: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    derived_until: Mapped[dt.date | None] = mapped_column(Date, index=True)
 
     bureau: Mapped[Bureau] = relationship()
     former_names: Mapped[list[AgencyFormerName]] = relationship(

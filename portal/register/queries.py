@@ -7,21 +7,19 @@ Filters parse request args into SQLAlchemy conditions; the one definition of the
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from math import ceil
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Date, String, and_, case, event, func, null, or_, select, type_coerce
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import Date, String, and_, case, func, null, or_, select, type_coerce
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..timeutil import today as today_cn
-from . import kinds, vocab
+from . import derived, kinds, vocab
 from .cleaning import parse_date
 from .divisions import area_condition
 from .kinds import Dataset
@@ -78,7 +76,24 @@ def _later_public_grade(grade):
 
 
 def current_grade_condition(grade_value: str | None):
-    """Condition on Agency: its current grade is ``grade_value`` (None: it has no public grade)."""
+    """Condition on Agency: its current grade is ``grade_value`` (None: it has no public grade).
+
+    The stored ``Agency.current_grade`` (``derived``), walked by its index; agencies whose
+    stored value may be out of date today (a grade entered or left its publication window
+    since it was stored) are decided from their records."""
+    stored = (Agency.current_grade.is_(None) if grade_value is None
+              else Agency.current_grade == grade_value)
+    if not derived.stale_exist():
+        return stored
+    stale = Agency.derived_until <= today_cn()
+    fresh = or_(Agency.derived_until.is_(None), Agency.derived_until > today_cn())
+    return Agency.id.in_(
+        select(Agency.id).where(stored, fresh)
+        .union(select(Agency.id).where(stale, live_grade_condition(grade_value))))
+
+
+def live_grade_condition(grade_value: str | None):
+    """``current_grade_condition`` computed from the credit grades (no stored values)."""
     if grade_value is None:
         return ~select(CreditGrade.id).where(CreditGrade.agency_id == Agency.id,
                                              CreditGrade.public_filter()).exists()
@@ -88,7 +103,25 @@ def current_grade_condition(grade_value: str | None):
 
 
 def current_grades(agency_ids) -> dict[int, str]:
-    """agency id -> current grade, for a page of agencies.
+    """agency id -> current grade, for a page of agencies: the stored values, or for an
+    agency whose stored value may be out of date today, its records'."""
+    if not agency_ids:
+        return {}
+    today = today_cn()
+    out, stale = {}, []
+    for agency_id, grade, until in db.session.execute(
+            select(Agency.id, Agency.current_grade, Agency.derived_until)
+            .where(Agency.id.in_(list(agency_ids)))):
+        if until is not None and until <= today:
+            stale.append(agency_id)
+        elif grade is not None:
+            out[agency_id] = grade
+    out.update(live_grades(stale))
+    return out
+
+
+def live_grades(agency_ids) -> dict[int, str]:
+    """agency id -> current grade from the credit grades.
 
     One correlated "latest period first, LIMIT 1" lookup per agency, which walks the
     (agency_id, period) unique index (an IN list over credit_grade lets SQLite prefer
@@ -127,9 +160,12 @@ def _like(text: str) -> str:
 
 def _directory_order(q, sort: str | None):
     if sort == "grade":
-        latest = (select(CreditGrade.grade)
-                  .where(CreditGrade.agency_id == Agency.id, CreditGrade.public_filter())
-                  .order_by(CreditGrade.period.desc()).limit(1).scalar_subquery())
+        latest = Agency.current_grade
+        if derived.stale_exist():
+            live = (select(CreditGrade.grade)
+                    .where(CreditGrade.agency_id == Agency.id, CreditGrade.public_filter())
+                    .order_by(CreditGrade.period.desc()).limit(1).scalar_subquery())
+            latest = case((Agency.derived_until <= today_cn(), live), else_=Agency.current_grade)
         rank = case({g: i for i, g in enumerate(vocab.CREDIT_GRADES)}, value=latest,
                     else_=len(vocab.CREDIT_GRADES))
         return q.order_by(rank, Agency.name, Agency.id)
@@ -218,13 +254,28 @@ def record_query(kind: str, filters: dict | None = None):
     for f in record_kind.filters:
         if filters.get(f.name):
             q = q.where(f.condition(model, filters[f.name]))
-    return q.order_by(date_col.desc(), model.id.desc())
+    # the rows name each record's agency: one query for the page, not one per row
+    return q.order_by(date_col.desc(), model.id.desc()).options(joinedload(model.agency))
+
+
+def cached_total(name: str, filters: dict, query) -> int:
+    """The number of rows of a list's ``query``, from the shared cache (per data version):
+    unfiltered, the public count; filtered, counted once per filter set."""
+    from .caching import cached
+
+    if not any(filters.values()):
+        return home_counts()[name]
+    key = "total:" + name + ":" + "&".join(f"{k}={v}" for k, v in sorted(filters.items()) if v)
+    return cached(key, lambda: db.session.scalar(
+        query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)),
+        timeout=3600)
 
 
 def record_page(kind: str, filters: dict, page: int) -> Page:
-    """A page of public records; the unfiltered total is the (cached) public count."""
-    total = None if any(filters.values()) else home_counts()[kind]
-    return paginate(record_query(kind, filters), page, total=total)
+    """A page of public records; the total comes from the shared cache."""
+    query = record_query(kind, filters)
+    return paginate(query, page,
+                    total=cached_total(kinds.get(kind).counted_as, filters, query))
 
 
 def agency_records(agency: Agency) -> dict[str, list]:
@@ -279,20 +330,11 @@ def agency_summary(agency: Agency, records: dict[str, list],
 
 # -- counts (home page, open data, unfiltered list totals) ----------------------
 #
-# These counts are derived data (count(*) of the tables under the publication
-# rule), not a second source of truth.  Counting 600k+ records on every home page
-# view is the slowest part of that page, so each application object keeps them
-# for at most COUNTS_TTL seconds, keyed by today's date (the publication window
-# moves at midnight).  Any change to agencies or records made in this process
-# (ORM flush or bulk DML through a session) bumps a generation number that makes
-# the cached counts stale at once; other processes see a change within COUNTS_TTL.
-
-COUNTS_TTL = 60.0
-_generation = 0
-
-
-def _counted() -> tuple[type, ...]:
-    return tuple(dataset.model for dataset in kinds.DATASETS)
+# Derived data (count(*) of the tables under the publication rule), not a second source
+# of truth.  Counting 600k+ records is the slowest part of the home page, so the counts
+# are kept in the shared cache under the register's data version (``caching``): computed
+# once per publish (and per day: the publication window moves at midnight), by whichever
+# request comes first, and never recomputed on a timer.
 
 
 def _compute_counts() -> dict[str, int]:
@@ -304,34 +346,17 @@ def _compute_counts() -> dict[str, int]:
 
 
 def home_counts() -> dict[str, int]:
-    """Number of agencies and of public records of each kind (cached, see above)."""
-    cache = current_app.extensions.setdefault("register_counts", {})
-    now, day = time.monotonic(), today_cn()
-    hit = cache.get("counts")
-    if hit is None or hit[0] != day or hit[1] != _generation or now - hit[2] > COUNTS_TTL:
-        generation = _generation
-        hit = (day, generation, now, _compute_counts())
-        cache["counts"] = hit
-    return dict(hit[3])
+    """Number of agencies and of public records of each kind (shared cache, see above)."""
+    from .caching import cached
+
+    return dict(cached("counts", _compute_counts))
 
 
 def forget_counts() -> None:
-    """Make every cached count stale (called after changes to agencies or records)."""
-    global _generation
-    _generation += 1
+    """Drop the cached counts of the current data version (a kind declared at run time)."""
+    from .caching import forget
 
-
-@event.listens_for(Session, "after_flush")
-def _forget_counts_after_flush(session, _flush_context) -> None:
-    counted = _counted()
-    if any(isinstance(obj, counted) for obj in (*session.new, *session.dirty, *session.deleted)):
-        forget_counts()
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _forget_counts_after_dml(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        forget_counts()
+    forget("counts")
 
 
 def latest_publications(limit: int = 10) -> list:

@@ -22,7 +22,7 @@ from flask import has_request_context
 from ..extensions import db
 from ..timeutil import today as today_cn
 from ..timeutil import utcnow
-from . import kinds, vocab
+from . import derived, kinds, vocab
 from .cleaning import AgencyLookup, ValidationError, _, parse_date
 from .kinds import AGENCY, RecordKind
 from .models import Agency, AgencyFormerName, ListEntry, Penalty, RegisterEvent, note_written
@@ -145,6 +145,17 @@ def save_agency(values: Mapping[str, Any], *, actor: Any = None,
     return agency
 
 
+# Kinds whose records an agency's stored derived values (``derived``) come from.
+DERIVING_KINDS = frozenset({"credit_grade", "list_entry"})
+
+
+def _refresh_agencies(kind: str, agency_ids: Collection[int | None]) -> None:
+    """Store the derived values of the agencies whose records of ``kind`` changed."""
+    if kind in DERIVING_KINDS:
+        db.session.flush()
+        derived.refresh_derived(i for i in agency_ids if i is not None)
+
+
 def _add_former_name(agency: Agency, name: str, until: dt.date | None) -> None:
     if any(f.name == name for f in agency.former_names):
         return
@@ -260,6 +271,7 @@ def create_records(kind: str, items: Collection[tuple[Mapping[str, Any], Any]], 
                       "reason": None, "actor_id": _actor_id(actor), "via": _channel()[0],
                       "source": _channel()[1], "at": now} for i in ids]
     db.session.connection().execute(RegisterEvent.__table__.insert(), with_defaults)
+    _refresh_agencies(kind, {row["agency_id"] for row in rows})
     return ids
 
 
@@ -268,9 +280,9 @@ def _insert_rows(model: Any, rows: list[dict[str, Any]]) -> list[int]:
     PostgreSQL alike: SQLAlchemy's "insertmanyvalues").  Core inserts bypass the session's
     unit of work, so the rows are noted as changed for whoever follows the register
     (the search index, the cached public counts) exactly as an ORM flush would be."""
-    from .queries import forget_counts
+    from .caching import mark_changed
 
-    forget_counts()
+    mark_changed(db.session)
     table = model.__table__
     ids = list(db.session.connection().scalars(table.insert().returning(table.c.id), rows))
     note_written(db.session, model.KIND, ids)
@@ -289,10 +301,12 @@ def update_record(record: Any, data: Mapping[str, Any], *, actor: Any = None) ->
     values = kind.clean(current, bureau=record.bureau)
     check_unique(kind, values, existing_id=record.id)
     before = _snapshot(record, _tracked(record))
+    agency_before = getattr(record, "agency_id", None)
     write_fields(record, values)
     record.updated_by_id = _actor_id(actor)
     db.session.flush()
     _record_edit(record, before, actor)
+    _refresh_agencies(kind.key, {agency_before, getattr(record, "agency_id", None)})
     return record
 
 
@@ -306,10 +320,12 @@ def update_fields(record: Any, values: Mapping[str, Any], fields: Collection[str
                   actor: Any = None) -> None:
     """Write only ``fields`` of cleaned ``values`` (a re-import of some columns); flushes."""
     before = _snapshot(record, _tracked(record))
+    agency_before = getattr(record, "agency_id", None)
     write_fields(record, values, fields)
     record.updated_by_id = _actor_id(actor)
     db.session.flush()
     _record_edit(record, before, actor)
+    _refresh_agencies(kinds.of(record).key, {agency_before, getattr(record, "agency_id", None)})
 
 
 def _actor_id(actor: Any) -> int | None:
@@ -337,6 +353,7 @@ def withdraw_record(record: Any, reason: str, *, actor: Any = None,
         raise ValidationError({"status": _("该记录已撤回")})
     _set_status(record, "withdrawn", reason, actor, at)
     db.session.flush()
+    _refresh_agencies(kinds.of(record).key, {getattr(record, "agency_id", None)})
 
 
 def repair_record(record: Any, reason: str, *, actor: Any = None,
@@ -381,4 +398,5 @@ def remove_list_entry(entry: ListEntry, *, reason: str, removed_on: Any, authori
     record_event("list_entry", entry.id, "removed", actor=actor, reason=reason,
                  changes={"removed_on": (None, removed_on.isoformat())})
     db.session.flush()
+    _refresh_agencies("list_entry", {entry.agency_id})
     return entry

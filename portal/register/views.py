@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import (
     Blueprint,
-    Response,
     abort,
+    current_app,
     redirect,
     render_template,
     request,
-    stream_with_context,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,7 +18,6 @@ from sqlalchemy import select
 from ..check.texts import texts
 from ..extensions import db
 from ..htmx import is_partial
-from ..security import neutralize_row
 from ..timeutil import today as today_cn
 from . import assessment, kinds, queries
 from .divisions import served_regions
@@ -41,7 +37,9 @@ def home():
 @bp.get("/agencies/")
 def agencies():
     filters = queries.directory_filters(request.args)
-    page = queries.paginate(queries.directory_query(filters), queries.page_number(request.args))
+    query = queries.directory_query(filters)
+    page = queries.paginate(query, queries.page_number(request.args),
+                            total=queries.cached_total("agencies", filters, query))
     grades = queries.current_grades([a.id for a in page.items])
     template = "register/_agency_results.html" if is_partial() else "register/agencies.html"
     return render_template(template, filters=filters, page=page, grades=grades,
@@ -121,27 +119,20 @@ def open_data():
 
 @bp.get("/data/<kind>.csv")
 def download(kind):
+    """The whole dataset: a file written once per change of the register (``datafiles``),
+    sent with its ETag / Last-Modified (a conditional request gets a 304)."""
+    from ..api.datafiles import cached_csv
+
     dataset = kinds.for_download(kind)
     if dataset is None:
         abort(404)
-
-    def generate():
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        buf.write("\ufeff")
-        writer.writerow([c.header for c in dataset.columns])
-        for n, row in enumerate(queries.export_rows(dataset.key), 1):
-            writer.writerow(neutralize_row(row))
-            if n % 1000 == 0:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
-
-    filename = f"{kind}-{today_cn().isoformat()}.csv"
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "X-Content-Type-Options": "nosniff"})
+    response = send_file(cached_csv(dataset), mimetype="text/csv", conditional=True,
+                         as_attachment=True,
+                         download_name=f"{kind}-{today_cn().isoformat()}.csv")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = (
+        f"public, max-age={current_app.config['PUBLIC_MAX_AGE_SECONDS']}")
+    return response
 
 
 @bp.app_template_global()

@@ -1,0 +1,252 @@
+"""The register's data version, the shared cache, and HTTP caching of the public pages.
+
+**Data version.**  Every transaction that writes to the register (an ORM flush of an
+agency, a record, a bureau, a division or a site fact, or DML through the session on
+their tables, or a Core insert noted by the write services) replaces the ``register_version`` row of
+``site_meta`` when it commits, in the same transaction: a new random token and the time.
+With today's date (publication windows move at midnight) it names the state of the
+public register; every process and host sees it change at the commit.
+
+**Shared cache** (Flask-Caching, ``cache``): Redis when ``CACHE_URL`` (or a redis://
+``RATELIMIT_STORAGE_URI``) points at one, a per-process dictionary otherwise.  Keys carry
+the data version, so a publish invalidates everything at once without deleting anything
+(old keys expire).  It holds the counts (home page, open data, unfiltered list totals)
+and the rendered public pages.
+
+**HTTP caching.**  The public register pages (``PUBLIC_ENDPOINTS``), asked for by a
+visitor without a session, are the same for everyone: they are rendered without a CSRF
+token, sent with ``ETag`` / ``Last-Modified`` / ``Cache-Control: public, max-age``, answered
+``304`` on a matching conditional request, and kept in the cache for
+``PAGE_CACHE_SECONDS``.  Staff and tip pages never get any of this (``security`` marks
+them ``no-store``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from email.utils import format_datetime
+
+from flask import Flask, Response, current_app, has_request_context, request, session
+from flask_babel import get_locale
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from ..extensions import cache, db
+from ..htmx import is_partial
+from ..timeutil import today as today_cn
+from ..timeutil import utcnow
+from .models import (
+    Agency,
+    AgencyFormerName,
+    Bureau,
+    CreditGrade,
+    Division,
+    ListEntry,
+    Penalty,
+    SiteMeta,
+    SpotCheck,
+)
+
+VERSION_KEY = "register_version"
+CHANGED = "register_changed"  # session.info flag: this transaction wrote to the register
+MEMO = "portal.register_version"  # the version, read once per request
+PUBLIC = "portal.shared_page"  # set on a shared request: {"etag": …, "hit": …}
+
+# What the public pages show: the register, its bureaus and divisions, the site's facts.
+REGISTER_MODELS = (Agency, AgencyFormerName, SpotCheck, Penalty, CreditGrade, ListEntry,
+                   Bureau, Division, SiteMeta)
+REGISTER_TABLES = frozenset(m.__tablename__ for m in REGISTER_MODELS)
+
+# Pages that show the public register and nothing about the visitor.
+PUBLIC_ENDPOINTS = frozenset({
+    # Not the agency's profile: its report button posts a form that carries a CSRF token.
+    # Not search: it answers from this host's index, which may lag the data version (a
+    # follower catching up, a rebuild); its counts are remembered per index commit instead.
+    "register.home", "register.agencies", "register.bureaus", "register.open_data",
+    "register.penalties", "register.penalty", "register.spot_checks", "register.spot_check",
+    "register.credit_grades", "register.credit_grade", "register.list_entries",
+    "register.list_entry",
+})
+
+
+# -- the data version -------------------------------------------------------------
+
+def mark_changed(session: Session) -> None:
+    """Note that ``session``'s transaction wrote to the register."""
+    session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_after_flush(session, _context) -> None:
+    if any(isinstance(obj, REGISTER_MODELS)
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        mark_changed(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_after_dml(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is None or getattr(table, "name", None) in REGISTER_TABLES:
+            mark_changed(state.session)
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_version(session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes after this hook: see what it writes first
+    if not session.info.pop(CHANGED, False):
+        return
+    value = f"{secrets.token_hex(8)} {utcnow().isoformat(timespec='seconds')}"
+    conn = session.connection()
+    table = SiteMeta.__table__
+    done = conn.execute(update(table).where(table.c.key == VERSION_KEY).values(value=value))
+    if done.rowcount == 0:
+        conn.execute(table.insert().values(key=VERSION_KEY, value=value))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_mark(session) -> None:
+    session.info.pop(CHANGED, None)
+
+
+def data_version() -> tuple[str, dt.datetime]:
+    """(version, last modified): the register's current state, read once per request."""
+    # memo on the request (g belongs to the application context, which may outlive it)
+    memo = request.environ.get(MEMO) if has_request_context() else None
+    if memo is not None:
+        return memo
+    try:
+        value = db.session.scalar(select(SiteMeta.value).where(SiteMeta.key == VERSION_KEY))
+    except Exception:  # noqa: BLE001 - before migrations ran, nothing is cached
+        db.session.rollback()
+        value = None
+    token, _, at = (value or "0 ").partition(" ")
+    day = today_cn()
+    start_of_day = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    try:
+        changed = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC) if at else None
+    except ValueError:
+        changed = None
+    modified = max(changed, start_of_day) if changed else start_of_day
+    memo = (f"{token}-{day.isoformat()}", modified.astimezone(dt.UTC))
+    if has_request_context():
+        request.environ[MEMO] = memo
+    return memo
+
+
+def cached(name: str, compute, timeout: int = 24 * 3600):
+    """``compute()`` for the current data version, from the shared cache when it has it."""
+    key = f"register:{name}:{data_version()[0]}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=timeout)
+    return value
+
+
+def forget(name: str) -> None:
+    cache.delete(f"register:{name}:{data_version()[0]}")
+
+
+# -- HTTP caching of the public pages -------------------------------------------------
+
+def _shared_request() -> bool:
+    """A GET of a public page by a visitor without a session (nothing personal to show)."""
+    if request.method not in ("GET", "HEAD") or request.endpoint not in PUBLIC_ENDPOINTS:
+        return False
+    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        return False
+    return "lang" not in request.args  # ?lang= sets the language cookie
+
+
+def _etag(version: str) -> str:
+    raw = f"{version}|{get_locale()}|{int(is_partial())}"
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def _page_key(etag: str) -> str:
+    return f"page:{etag}:{request.full_path}"
+
+
+def _not_modified(etag: str, modified: dt.datetime) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and since >= modified.replace(microsecond=0)
+
+
+def serve_shared_page() -> Response | None:
+    """before_request: a 304 or the cached page for a shared request, else None."""
+    if not _shared_request():
+        return None
+    request.environ[PUBLIC] = {}
+    version, modified = data_version()
+    etag = _etag(version)
+    request.environ[PUBLIC]["etag"] = etag
+    if _not_modified(etag, modified):
+        return Response(status=304)
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    if seconds > 0:
+        body = cache.get(_page_key(etag))
+        if body is not None:
+            request.environ[PUBLIC]["hit"] = True
+            return Response(body, mimetype="text/html")
+    return None
+
+
+def mark_shared_page(response: Response) -> Response:
+    """after_request: cache headers (and the page cache) for shared pages."""
+    shared = request.environ.get(PUBLIC)
+    if shared is None:
+        return response
+    if (session.modified or response.headers.getlist("Set-Cookie")
+            or response.status_code not in (200, 304)):
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    version, modified = data_version()
+    response.set_etag(shared["etag"], weak=True)
+    response.headers["Last-Modified"] = format_datetime(modified, usegmt=True)
+    response.headers["Cache-Control"] = (
+        f"public, max-age={current_app.config['PUBLIC_MAX_AGE_SECONDS']}")
+    response.vary.add("Cookie")  # the language cookie
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    if (seconds > 0 and response.status_code == 200 and not shared.get("hit")
+            and not response.is_streamed and response.mimetype == "text/html"):
+        cache.set(_page_key(shared["etag"]), response.get_data(), timeout=seconds)
+    return response
+
+
+# -- the cache's configuration ---------------------------------------------------------
+
+def cache_config(app: Flask) -> dict:
+    url = app.config.get("CACHE_URL") or ""
+    limiter = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
+    if not url and limiter.startswith(("redis://", "rediss://")):
+        url = limiter
+    if url.startswith(("redis://", "rediss://")):
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url,
+                "CACHE_KEY_PREFIX": "portal:", "CACHE_DEFAULT_TIMEOUT": 300}
+    if url in ("", "simple://"):
+        return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300,
+                "CACHE_THRESHOLD": 2000}
+    if url == "null://":
+        return {"CACHE_TYPE": "NullCache"}
+    raise ValueError(f"PORTAL_CACHE_URL: redis://…, simple:// or null://, not {url!r}")
+
+
+def is_shared_page() -> bool:
+    """Whether this request's page is shared (rendered with nothing personal: no CSRF token)."""
+    return has_request_context() and PUBLIC in request.environ
+
+
+def init_app(app: Flask) -> None:
+    cache.init_app(app, config=cache_config(app))
+    app.context_processor(lambda: {"shared_page": is_shared_page()})
+    # As the blueprints' own hooks: they run after every application-wide before_request
+    # (request id, metrics, session lifetime) and before the application-wide after_request.
+    for blueprint in sorted({e.partition(".")[0] for e in PUBLIC_ENDPOINTS}):
+        app.before_request_funcs.setdefault(blueprint, []).append(serve_shared_page)
+        app.after_request_funcs.setdefault(blueprint, []).append(mark_shared_page)
