@@ -140,6 +140,25 @@ def _issue_check_report(lines) -> Response:
 
 # -- reports ------------------------------------------------------------------------------
 
+@bp.get("/report/new")
+def confirm_report():
+    """The step before issuing a report, for pages shared by every visitor (cached without a
+    CSRF token): what the report is, and the button that issues it."""
+    kind = request.args.get("kind")
+    if kind == "profile":
+        agencies = service.agencies_by_uscc(service.basket([request.args.get("uscc", "")])[:1])
+        fields = [("uscc", a.uscc) for a in agencies]
+    elif kind == "compare":
+        agencies = service.agencies_by_uscc(
+            service.basket(request.args.getlist("a"))[:service.COMPARE_MAX])
+        fields = [("a", a.uscc) for a in agencies]
+    else:
+        abort(400)
+    if not agencies:
+        abort(404)
+    return render_template("check/confirm.html", kind=kind, fields=fields, agencies=agencies)
+
+
 @bp.post("/report")
 @report_limit
 def issue():

@@ -61,10 +61,12 @@ REGISTER_TABLES = frozenset(m.__tablename__ for m in REGISTER_MODELS)
 
 # Pages that show the public register and nothing about the visitor.
 PUBLIC_ENDPOINTS = frozenset({
-    # Not the agency's profile: its report button posts a form that carries a CSRF token.
-    # Not search: it answers from this host's index, which may lag the data version (a
-    # follower catching up, a rebuild); its counts are remembered per index commit instead.
-    "register.home", "register.agencies", "register.bureaus", "register.open_data",
+    # The agency's profile too: its report button leads to a page that asks to issue the
+    # report (check.confirm_report) when the page is shared.  Not search: it answers from
+    # this host's index, which may lag the data version (a follower catching up, a
+    # rebuild); its counts are remembered per index commit instead.
+    "register.home", "register.agencies", "register.agency", "register.bureaus",
+    "register.open_data",
     "register.penalties", "register.penalty", "register.spot_checks", "register.spot_check",
     "register.credit_grades", "register.credit_grade", "register.list_entries",
     "register.list_entry",

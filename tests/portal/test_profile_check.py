@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -347,3 +348,21 @@ def test_published_grade_reasons_are_imported_and_shown(app, client):
     assert "公布的评价说明" in profile and "未按时报送年度报告，扣 5 分。" in profile
     record = client.get(f"/credit-grades/{grade_id}").get_data(as_text=True)
     assert "评价说明" in record and "未按时报送年度报告，扣 5 分。" in record
+
+
+def test_a_shared_profile_issues_reports_through_a_confirmation_page(app, client, shortlist):
+    """A visitor without a session gets the cached profile (no CSRF token in it): its report
+    button leads to a page that asks to issue the report, whose form carries the token."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    profile = client.get(f"/agencies/{shortlist['listed']}")
+    assert "public" in profile.headers["Cache-Control"]
+    html = profile.get_data(as_text=True)
+    assert 'name="csrf_token"' not in html and 'action="/report/new"' in html
+    confirm = client.get(f"/report/new?kind=profile&uscc={shortlist['listed']}")
+    assert confirm.status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm.get_data(as_text=True))
+    issued = client.post("/report", data={"kind": "profile", "uscc": shortlist["listed"],
+                                          "csrf_token": token.group(1)})
+    assert issued.status_code == 302 and "/report/" in issued.headers["Location"]
+    assert client.get("/report/new?kind=profile&uscc=X").status_code == 404
+    assert client.get("/report/new?kind=nope").status_code == 400

@@ -183,13 +183,18 @@ def test_a_visitor_with_a_session_gets_a_private_page(client):
     assert 'name="csrf-token"' in response.get_data(as_text=True)
 
 
-def test_the_profile_keeps_its_report_form_token(client, app):
+def test_the_profile_posts_its_report_form_for_a_visitor_with_a_session(client, app):
+    """With a session the profile is rendered for the visitor: the report button posts at
+    once (without one it is shared, and asks first: tests/portal/test_profile_check.py)."""
     with app.app_context():
         agency = make_agency()
         db.session.commit()
         uscc = agency.uscc
-    page = client.get(f"/agencies/{uscc}").get_data(as_text=True)
-    assert 'name="csrf_token"' in page
+    client.get("/tips/new")  # the tip form starts a session
+    response = client.get(f"/agencies/{uscc}")
+    assert "public" not in response.headers.get("Cache-Control", "")
+    page = response.get_data(as_text=True)
+    assert 'name="csrf_token"' in page and 'action="/report"' in page
 
 
 def test_the_csv_download_is_written_once_per_change(client, app):

@@ -40,6 +40,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("check.check", "GET"): PUBLIC,
     ("check.check", "POST"): PUBLIC,
     ("check.issue", "POST"): PUBLIC,
+    ("check.confirm_report", "GET"): PUBLIC,
     ("check.report", "GET"): PUBLIC,
     ("check.report_pdf", "GET"): PUBLIC,
     ("check.verify", "GET"): PUBLIC,
