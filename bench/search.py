@@ -127,6 +127,10 @@ def bench_engine(engine_name, db_url, tmp, repeat):
         out["rebuild docs/s"] = f"{count / seconds:,.0f}"
         out["rebuild s"] = f"{seconds:.1f}"
         out["index size MB"] = f"{get_engine().size_bytes() / 1e6:.1f}"
+        bare = bare_bulk_seconds(engine_name, tmp)
+        if bare:
+            out["bare tantivy bulk s (ref)"] = f"{bare:.1f}"
+            out["bare bulk / rebuild speed"] = f"{bare / seconds:.2f}×"
         queries = query_set()
         engine = get_engine()
         seg = get_segmenter()
@@ -254,6 +258,41 @@ def grouped_engine_times(app, engine, queries, repeat):
                     service.run_search(service.parse_params(MultiDict(args)))
                     out.append(timer.spent * 1000)
     return first, again
+
+
+def bare_bulk_seconds(engine_name, tmp, limit=300_000):
+    """The reference of a rebuild: bare tantivy indexing the same documents, already read,
+    analysed and made into tantivy documents (so: writer.add_document + commit + merges
+    only), in one thread like the rebuild.  Skipped above ``limit`` documents (memory)."""
+    if engine_name != "tantivy":
+        return None
+    import shutil
+
+    from sqlalchemy.orm import Session
+
+    from portal.extensions import db
+    from search import get_segmenter
+    from search.cli import _row_count, analysed_documents
+    from search.engines import tantivy_engine as te
+
+    with Session(db.engine) as session:
+        if _row_count(session) > limit:
+            return None
+        docs = [te._document(d) for d in analysed_documents(session, get_segmenter())]
+    path = os.path.join(tmp, "bare-bulk")
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    t = time.perf_counter()
+    index = te._open(path, create=True)
+    writer = index.writer(te.BULK_HEAP, 1)
+    for doc in docs:
+        writer.add_document(doc)
+    writer.commit()
+    writer.wait_merging_threads()
+    seconds = time.perf_counter() - t
+    del writer
+    shutil.rmtree(path, ignore_errors=True)
+    return seconds
 
 
 def reference_times(engine_name, engine, repeat):

@@ -115,8 +115,10 @@ def rebuild(app=None) -> tuple[int, float]:
     seg = get_segmenter(app)
     started = time.perf_counter()
     with Session(db.engine) as session:  # where the change log stands before reading
-        position = changes.Position.load(engine.root) or changes.Position(
-            changes.newest_id(session))
+        newest = changes.newest_id(session)
+        position = changes.Position.load(engine.root)
+        if position is None or position.last > newest:  # none yet, or another database's
+            position = changes.Position(newest)
     with _fewer_gc_passes(), Session(db.engine) as session, analysis_pool(session) as pool:
         docs = analysed_documents(session, seg, pool)
 

@@ -147,3 +147,17 @@ def test_follow_command_once(app, host_b):
     assert result.exit_code == 0, result.output
     assert "applied" in result.output
     assert found(host_b, "命令测试专利代理") == 1
+
+
+def test_a_replaced_database_does_not_leave_the_index_behind(app, host_b):
+    """A restore replaces the database: the log starts again below the position a host
+    remembered. The host starts over instead of ignoring the new changes."""
+    with host_b.app_context():
+        Position(last=10_000).save(get_engine().root)  # far ahead of this database's log
+    with app.app_context():
+        f.make_agency(name="恢复测试专利代理有限公司")
+        db.session.commit()
+    assert changes.catch_up(host_b) >= 1
+    assert found(host_b, "恢复测试专利代理") == 1
+    with host_b.app_context():
+        assert Position.load(get_engine().root).last < 10_000
