@@ -11,13 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from portal.extensions import db
 from portal.register.models import Division
 
-from .places import Cascade
-from .workflow import _
+from .places import Cascade, build_cascade, group_domiciles
 
 RENEW_SECONDS = 3600
 
@@ -69,30 +67,16 @@ def _known(code: str, level: str, parent: str | None) -> list:
 
 def cascade(province: str | None, city: str | None, district: str | None) -> Cascade:
     """``places.cascade`` from the copy."""
-    province, city, district = province or "", city or "", district or ""
-    provinces: list[Any] = [d for d in _rows() if d.level == "province"]
-    provinces = provinces or _known(province, "province", None)
-    cities: list[Any] = []
-    if province:
-        cities = _children(province, "city") or _known(city, "city", province)
-    if city not in {c.code for c in cities}:
-        city = ""
-    parent = city or province
-    districts: list[Any] = []
-    if parent:
-        districts = _children(parent, "district") or _known(district, "district", parent)
-    if district not in {d.code for d in districts}:
-        district = ""
-    return Cascade(provinces, cities, districts, province, city, district)
+    chosen = {"city": city or "", "district": district or ""}
+
+    def children(parent: str, level: str) -> list:
+        return _children(parent, level) or _known(chosen[level], level, parent)
+
+    province_list = ([d for d in _rows() if d.level == "province"]
+                     or _known(province or "", "province", None))
+    return build_cascade(province_list, children, province, city, district)
 
 
 def domicile_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """``places.domicile_groups`` from the copy."""
-    groups: dict[str, tuple[str, list]] = {}
-    for d in _rows():
-        if d.level == "province":
-            groups[d.code] = (d.name, [(d.code, _("%(name)s（全省/市）", name=d.name))])
-    for d in _rows():
-        if d.level == "city" and d.parent_code in groups:
-            groups[d.parent_code][1].append((d.code, d.name))
-    return list(groups.values())
+    return group_domiciles(_rows())

@@ -5,6 +5,7 @@ city applies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from portal.extensions import db
@@ -38,21 +39,22 @@ def provinces() -> list[Division]:
 
 def cascade(province: str | None, city: str | None, district: str | None) -> Cascade:
     """The three lists for the chosen values; choices that do not fit are dropped."""
-    province = province or ""
-    city = city or ""
-    district = district or ""
-    cities = _children(province, "city") if province else []
+    return build_cascade(provinces(), _children, province, city, district)
+
+
+def build_cascade(province_list: list, children: Callable[[str, str], list],
+                  province: str | None, city: str | None, district: str | None) -> Cascade:
+    """The cascade rule, whatever the divisions come from (the database, or the tip form's
+    copy during an outage: ``intake.offline``); ``children(parent code, level)``."""
+    province, city, district = province or "", city or "", district or ""
+    cities = children(province, "city") if province else []
     if city not in {c.code for c in cities}:
         city = ""
-    if city:
-        districts = _children(city, "district")
-    elif province:
-        districts = _children(province, "district")  # municipality districts, 直辖县
-    else:
-        districts = []
+    parent = city or province  # without a city: municipality districts, 直辖县
+    districts = children(parent, "district") if parent else []
     if district not in {d.code for d in districts}:
         district = ""
-    return Cascade(provinces(), cities, districts, province, city, district)
+    return Cascade(province_list, cities, districts, province, city, district)
 
 
 def check_place(province: str | None, city: str | None, district: str | None) -> str | None:
@@ -78,10 +80,14 @@ def check_place(province: str | None, city: str | None, district: str | None) ->
 
 def domicile_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """Provinces with their cities (for the operator's registered domicile select)."""
-    rows = list(db.session.scalars(
+    return group_domiciles(db.session.scalars(
         db.select(Division).where(Division.level.in_(("province", "city")))
-        .order_by(Division.code)
-    ))
+        .order_by(Division.code)))
+
+
+def group_domiciles(divisions: Iterable) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Provinces (each also selectable as a whole) with their cities, from division rows."""
+    rows = list(divisions)
     groups: dict[str, tuple[str, list]] = {}
     for d in rows:
         if d.level == "province":
