@@ -129,17 +129,18 @@ def catch_up(app=None, limit_steps: int | None = None) -> int:
         # No position yet: an index this host has never caught up (new, or built before
         # the log existed, when the log started empty): everything in the log applies.
         position = Position.load(engine.root) or Position()
-        with Session(db.engine) as session:
-            if position.last > newest_id(session):
-                # Ahead of the log: the database was replaced (a restore): start over.
-                log.warning("search: the change log restarted below this index's position; "
-                            "applying all of it (run `portal search rebuild` to be sure)")
-                position = Position()
         steps = 0
         while limit_steps is None or steps < limit_steps:
             steps += 1
             with Session(db.engine) as session:
                 rows = _unapplied(session, position)
+                if not rows and steps == 1 and position.last > newest_id(session):
+                    # Ahead of the log: the database was replaced (a restore): start over.
+                    log.warning("search: the change log restarted below this index's "
+                                "position; applying all of it (`portal search rebuild` to be "
+                                "sure)")
+                    position = Position()
+                    rows = _unapplied(session, position)
             if not rows:
                 break
             keys = {key for _id, key in rows}
