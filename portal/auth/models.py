@@ -20,6 +20,7 @@ class Role(StrEnum):
     STAFF = "staff"  # bureau staff
     LEAD = "lead"  # bureau lead
     ADMIN = "admin"  # provincial administrator
+    ASSOCIATION = "association"  # association publisher: self-discipline measures only
 
 
 class StaffUser(UserMixin, db.Model):

@@ -119,6 +119,50 @@ class AgencyFormerName(db.Model):
     agency: Mapped[Agency] = relationship(back_populates="former_names")
 
 
+class Agent(db.Model):
+    """A patent agent (专利代理师): only what the national system already publishes about
+    a person — name, practice certificate number, the agency they practise in and their
+    practising status.  Never an ID number, phone or address."""
+
+    __tablename__ = "agent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 执业证号, the agent's public key (URLs, imports); unique.
+    certificate_no: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60), index=True)
+    # The agency the agent practises in now (None: not practising in a registered agency).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    status: Mapped[str] = mapped_column(String(15), default="practising")  # vocab.AGENT_STATUSES
+    certified_on: Mapped[dt.date | None] = mapped_column(Date)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    agency: Mapped[Agency | None] = relationship()
+    practices: Mapped[list[AgentPractice]] = relationship(
+        back_populates="agent", cascade="all, delete-orphan",
+        order_by="AgentPractice.started_on")
+
+    def __repr__(self) -> str:
+        return f"<Agent {self.certificate_no} {self.name}>"
+
+
+class AgentPractice(db.Model):
+    """One period of an agent's practice in an agency (from, to; to is None while current)."""
+
+    __tablename__ = "agent_practice"
+    __table_args__ = (Index("ix_agent_practice_agency", "agency_id", "started_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    agent: Mapped[Agent] = relationship(back_populates="practices")
+    agency: Mapped[Agency] = relationship()
+
+
 class PublicRecord:
     """Columns and rules shared by the four kinds of public record.
 
@@ -228,6 +272,9 @@ class Penalty(PublicRecord, db.Model):
     # The natural key: the number in one spelling (cleaning.decision_key).
     decision_key: Mapped[str] = mapped_column(String(80), unique=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    # A penalty against a registered patent agent: the agent; ``agency_id`` is then the
+    # agency the agent practised in at the time of the decision (None if none).
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), index=True)
     party_name: Mapped[str] = mapped_column(String(200))
     party_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     legal_rep: Mapped[str | None] = mapped_column(String(60))
@@ -242,6 +289,7 @@ class Penalty(PublicRecord, db.Model):
     full_text: Mapped[str | None] = mapped_column(Text)
 
     agency: Mapped[Agency | None] = relationship()
+    agent: Mapped[Agent | None] = relationship()
 
     @property
     def penalty_kind_list(self) -> list[str]:

@@ -143,6 +143,10 @@ def _routes(w):
         ("own TOTP", "GET", "/staff/account/totp", None, EVERYONE, 403),
         ("enrol own TOTP empty", "POST", "/staff/account/totp", {}, dict.fromkeys(USERS, 422),
          403),
+        # issue 14 — patent agents (rows of the agents feature below)
+        # issue 14 — association measures (rows of the association feature below)
+        # issue 14 — typical cases (rows of the typical-cases feature below)
+        # issue 14 — credit repair (rows of the credit-repair feature below)
     ]
 
 

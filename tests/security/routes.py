@@ -152,6 +152,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("staff.access_audit", "GET"): STAFF,
     ("staff.tip_texts", "GET"): STAFF,
     ("staff.tip_texts", "POST"): STAFF,
+    # issue 14 — patent agents (agents feature adds its routes below)
+    # issue 14 — association measures (association feature adds its routes below)
+    # issue 14 — typical cases (typical-cases feature adds its routes below)
+    # issue 14 — credit repair (credit-repair feature adds its routes below)
 }
 
 # Sample values for URL variables where "1" would not reach the view's own checks.
