@@ -294,6 +294,10 @@ def clear_demo() -> None:
     from intake.demo import clear_demo_tips
 
     clear_demo_tips()  # tips reference agencies and penalties: they go first
+    # issue 14 — credit repair applications (credit-repair feature clears its demo rows here)
+    # issue 14 — typical cases (typical-cases feature clears its demo rows here)
+    # issue 14 — association measures (association feature clears its demo rows here)
+    # issue 14 — agents (agents feature clears its demo rows here; penalties first)
     demo_ids = select(Agency.id).where(Agency.is_demo.is_(True))
     for model in (SpotCheck, CreditGrade, ListEntry, Penalty):
         db.session.execute(delete(model).where(model.is_demo.is_(True)))
@@ -342,6 +346,9 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
         for key, count in counts.items():
             totals[key] += count
     totals["penalties"] += builder.build_unregistered_penalties(max(1, agencies // 20))
+    # issue 14 — agents and penalties against agents (agents feature adds its call here)
+    # issue 14 — association measures (association feature adds its call here)
+    # issue 14 — typical cases (typical-cases feature adds its call here)
     # Staff accounts and tips, in the same transaction (tips need the staff as actors).
     totals["staff_accounts"] = len(build_demo_staff())
     totals["tips"] = build_demo_tips(seed=seed)
