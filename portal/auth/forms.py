@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length
 from .models import Role
 
 ROLE_LABELS = {Role.STAFF: _l("工作人员"), Role.LEAD: _l("机关负责人"),
-               Role.ADMIN: _l("省级管理员")}
+               Role.ADMIN: _l("省级管理员"), Role.ASSOCIATION: _l("行业协会发布员")}
 
 
 class LoginForm(FlaskForm):
