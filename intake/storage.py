@@ -128,9 +128,10 @@ def path_for(stored_name: str) -> str:
 FILE_PURPOSE = "evidence"
 
 
-def store(files: list[CheckedFile], session: Session) -> list[Attachment]:
+def store(files: list[CheckedFile], session: Session, model=Attachment) -> list[Attachment]:
     """Clean, encrypt and write files under random names; return Attachment rows (not yet
-    added).  The files are removed again if ``session`` rolls back."""
+    added).  The files are removed again if ``session`` rolls back.  ``model``: another
+    row class with the same file columns (issue 14 — credit repair: RepairFile)."""
     directory = upload_dir()
     written = session.info.setdefault(_SESSION_KEY, [])
     attachments = []
@@ -144,7 +145,7 @@ def store(files: list[CheckedFile], session: Session) -> list[Attachment]:
         written.append(path)
         with os.fdopen(fd, "wb") as out:
             out.write(ring.seal(cleaned.data, FILE_PURPOSE))
-        attachments.append(Attachment(
+        attachments.append(model(
             original_name=f.original_name, stored_name=stored_name,
             content_type=f.content_type, size=len(cleaned.data),
             sha256=hashlib.sha256(cleaned.data).hexdigest(),
@@ -258,6 +259,19 @@ event.listen(Session, "after_soft_rollback", _remove_written)
 
 COMMITTED, NOT_COMMITTED, UNDECIDED = "committed", "not_committed", "undecided"
 
+# issue 14 — credit repair: other tables whose rows own files in UPLOAD_DIR.  Each entry
+# is a function returning a select of (stored_name, row id, reference) of the live rows;
+# ``settle`` and ``reconcile`` count them as rows like the tips' attachments.
+FILE_OWNERS: list = []
+
+
+def _owned_names(conn, names: list[str]) -> set[str]:
+    found = set()
+    for owner in FILE_OWNERS:
+        rows = owner().subquery()
+        found.update(conn.scalars(select(rows.c[0]).where(rows.c[0].in_(names))))
+    return found
+
 
 def settle(session: Session) -> str | None:
     """Decide the files of a failed commit (after ``session.rollback()``): their rows are
@@ -274,6 +288,7 @@ def settle(session: Session) -> str | None:
             over = _transaction_over(conn, backend)
             found = set(conn.scalars(
                 select(Attachment.stored_name).where(Attachment.stored_name.in_(names))))
+            found |= _owned_names(conn, names)  # issue 14 — credit repair
     except SQLAlchemyError:
         over, found = False, set()
     if not over and not found:
@@ -362,6 +377,8 @@ def reconcile(*, grace_seconds: float, fix: bool = False,
         select(Attachment.stored_name, Attachment.id, Tip.reference)
         .join(Tip, Attachment.tip_id == Tip.id)
         .where(Attachment.purged_at.is_(None)))}
+    for owner in FILE_OWNERS:  # issue 14 — credit repair
+        live.update({name: (row_id, ref) for name, row_id, ref in db.session.execute(owner())})
     report = StorageReport(files=len(listed), rows=len(live))
     present = set()
     for f in listed:

@@ -95,6 +95,26 @@ def create_app(config: Mapping | type | None = None, *, from_cli: bool = False) 
 
     check.init_app(app)
 
+    # issue 14 — typical cases
+    from . import cases
+
+    cases.init_app(app)
+
+    # issue 14 — association measures: the vocabulary page of the association publisher
+    from . import association
+
+    association.init_app(app)
+
+    # issue 14 — patent agents: the back office's agent pages (under /staff/agents)
+    from .staff import agents as staff_agents
+
+    staff_agents.init_app(app)
+
+    # issue 14 — credit repair applications
+    from . import repair
+
+    repair.init_app(app)
+
     from . import ops
 
     ops.init_app(app)

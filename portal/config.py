@@ -191,6 +191,28 @@ SETTINGS: tuple[Setting, ...] = (
             "A fine at or under this amount is small (shorter publication window, "
             "行政处罚信息公示规定).",
             env="PORTAL_PENALTY_SMALL_FINE_YUAN", value_type=int),
+    # issue 14 — credit repair applications (信用修复; the rule: portal/repair/eligibility.py)
+    Setting("REPAIR_MIN_PUBLISHED_MONTHS", 6,
+            "Months a penalty must have been published before its party may apply for credit "
+            "repair (never less than the 6 months of 行政处罚信息公示规定, which the register "
+            "enforces).", env="PORTAL_REPAIR_MIN_PUBLISHED_MONTHS", value_type=int),
+    Setting("REPAIR_SERIOUS_LIST_MIN_MONTHS", 12,
+            "Months an entry of the serious-dishonesty list (严重违法失信名单) must have been "
+            "published before early removal may be applied for (满一年).",
+            env="PORTAL_REPAIR_SERIOUS_LIST_MIN_MONTHS", value_type=int),
+    Setting("REPAIR_EXCLUDED_PENALTY_KINDS", "吊销执业许可证",
+            "Penalty kinds (、-separated) whose decisions can never be repaired.",
+            env="PORTAL_REPAIR_EXCLUDED_PENALTY_KINDS"),
+    Setting("REPAIR_WHILE_RUNNING_PENALTY_KINDS", "责令停止承接新的专利代理业务",
+            "Penalty kinds (、-separated) whose decisions can be repaired only once the "
+            "restriction has run its course (decision date + suspension months).",
+            env="PORTAL_REPAIR_WHILE_RUNNING_PENALTY_KINDS"),
+    Setting("REPAIR_DECISION_DAYS", 15,
+            "Working days the responsible bureau has to decide a credit repair application.",
+            env="PORTAL_REPAIR_DECISION_DAYS", value_type=int),
+    Setting("REPAIR_SUBMIT_RATE_LIMIT", "10 per minute;60 per hour",
+            "Credit repair applications filed per address (Flask-Limiter syntax); only filed "
+            "applications count.", env="PORTAL_REPAIR_SUBMIT_RATE_LIMIT"),
     Setting("TRIAGE_BUREAU_CODE", "140000",
             "The bureau whose queue receives tips no routing rule can place.",
             env="PORTAL_TRIAGE_BUREAU_CODE"),

@@ -70,7 +70,8 @@ def zh(value) -> Markup | str:
     pronounce it in Chinese on English pages.  For text content only, never in attributes."""
     if value is None:
         return ""
-    if isinstance(value, Markup) or not CJK.search(str(value)):
+    text = value.striptags() if isinstance(value, Markup) else str(value)  # e.g. highlighted
+    if not CJK.search(text):
         return escape(value)
     return Markup('<span lang="zh">%s</span>') % value
 

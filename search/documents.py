@@ -41,11 +41,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from portal.cases.markdown import plain_text  # issue 14 — typical cases
+from portal.cases.models import TypicalCase  # issue 14 — typical cases
 from portal.register import kinds as register
 from portal.register import vocab
 from portal.register.divisions import lineage
 from portal.register.kinds import index_text
-from portal.register.models import Agency, Division
+from portal.register.models import Agency, Agent, Division  # issue 14 — Agent
 
 from .names import identity_key, name_substrings, pinyin_terms
 from .text import bigram_stream, canonical_identifier, normalize
@@ -54,6 +56,24 @@ KINDS: tuple[str, ...] = ("agency", *(kind.key for kind in register.KINDS))
 MODEL_OF_KIND: dict[str, type[Any]] = {"agency": Agency,
                                   **{kind.key: kind.model for kind in register.KINDS}}
 FOREVER = 99991231
+# issue 14 — typical cases: articles about the register, searchable as kind "case".  Not
+# register rows (KINDS is the register's own: agencies and the registry's record kinds).
+CASE = "case"
+INDEXED_KINDS: tuple[str, ...] = (*KINDS, CASE)
+MODEL_OF_KIND[CASE] = TypicalCase
+# issue 14 — patent agents: an agent is a document of its own (kind "agent"): its name,
+# certificate number (an identifier: typed in full it opens the agent's page), agency and
+# status.  Its ``agency_id`` is None, so the agent is its own result ("agent:<id>"), never
+# folded into the agency's (an agency's group is "a<id>": see ``agency_of_group``).
+AGENT = "agent"
+INDEXED_KINDS += (AGENT,)
+MODEL_OF_KIND[AGENT] = Agent
+
+
+def agency_of_group(group: str) -> int | None:
+    """The agency id of an agency's group ("a12"); None for a document's own group
+    ("agent:5", "penalty:7" of an unregistered party, "case:3")."""
+    return int(group[1:]) if group[:1] == "a" and group[1:].isdigit() else None
 
 
 def make_key(kind: str, ident: int) -> str:
@@ -66,6 +86,10 @@ def split_key(key: str) -> tuple[str, int]:
 
 
 def key_of(obj) -> str:
+    if isinstance(obj, TypicalCase):  # issue 14 — typical cases
+        return make_key(CASE, obj.id)
+    if isinstance(obj, Agent):  # issue 14 — patent agents
+        return make_key(AGENT, obj.id)
     kind = "agency" if isinstance(obj, Agency) else register.of(obj).key
     return make_key(kind, obj.id)
 
@@ -163,9 +187,42 @@ def record_document(record, regions: RegionResolver) -> dict | None:
     return _finish(doc)
 
 
+# issue 14 — typical cases: a published case is a document of its own (no agency); its
+# region is its publisher's.
+def case_document(case: TypicalCase, regions: RegionResolver) -> dict | None:
+    if case.status != "published" or case.published_on is None:
+        return None
+    return _finish({
+        "key": make_key(CASE, case.id), "kind": CASE, "agency_id": None,
+        "name": case.title, "former": [], "region": regions(case.bureau.code),
+        "body": [case.summary, plain_text(case.body), *case.tag_list],
+        "ids": [], "date": ymd(case.published_on), "grade": None, "penalty_kinds": [],
+        "active": None, "pub_from": ymd(case.published_on), "pub_to": FOREVER,
+    })
+
+
+# issue 14 — patent agents: an agent's document (public data only: name, certificate
+# number, the current agency's name, status); its region is its agency's.
+def agent_document(agent: Agent, regions: RegionResolver) -> dict:
+    agency = agent.agency
+    return _finish({
+        "key": make_key(AGENT, agent.id), "kind": AGENT, "agency_id": None,
+        "name": agent.name, "former": [],
+        "region": regions(agency.division_code) if agency is not None else [],
+        "body": [agent.certificate_no, agency.name if agency is not None else "",
+                 index_text(vocab.AGENT_STATUSES, agent.status)],
+        "ids": [canonical_identifier(agent.certificate_no)], "date": ymd(agent.certified_on),
+        "grade": None, "penalty_kinds": [], "active": None, "pub_from": 0, "pub_to": FOREVER,
+    })
+
+
 def document_for(obj, regions: RegionResolver) -> dict | None:
+    if isinstance(obj, Agent):  # issue 14 — patent agents
+        return agent_document(obj, regions)
     if isinstance(obj, Agency):
         return agency_document(obj, regions)
+    if isinstance(obj, TypicalCase):  # issue 14 — typical cases
+        return case_document(obj, regions)
     return record_document(obj, regions)
 
 
@@ -180,6 +237,11 @@ def display_texts(obj) -> tuple[str, list[str]]:
         if former:
             texts.insert(0, "曾用名：" + former)
         return obj.name, texts
+    if isinstance(obj, TypicalCase):  # issue 14 — typical cases
+        return obj.title, [obj.summary, plain_text(obj.body)]
+    if isinstance(obj, Agent):  # issue 14 — patent agents: told apart by number and agency
+        agency = obj.agency.name if obj.agency is not None else "—"
+        return obj.name, [f"执业证号 {obj.certificate_no} · 执业机构 {agency}"]
     return register.of(obj).display(obj)
 
 
@@ -189,6 +251,10 @@ def display_texts(obj) -> tuple[str, list[str]]:
 def _options(kind: str):
     if kind == "agency":
         return [selectinload(Agency.former_names)]
+    if kind == CASE:  # issue 14 — typical cases
+        return [selectinload(TypicalCase.tags), selectinload(TypicalCase.bureau)]
+    if kind == AGENT:  # issue 14 — patent agents
+        return [selectinload(Agent.agency)]
     record_kind = register.get(kind)
     model = record_kind.model
     opts = [selectinload(model.agency).selectinload(Agency.former_names)]
@@ -223,12 +289,12 @@ def iter_documents(session: Session, chunk: int = 2000) -> Iterator[dict]:
     """Every document the database holds (for rebuild and check), in chunks."""
     regions = RegionResolver(session)
     regions.preload()
-    for kind in KINDS:
+    for kind in INDEXED_KINDS:  # issue 14 — typical cases: and the cases
         model = MODEL_OF_KIND[kind]
         last = 0
         while True:
             stmt = sa.select(model).where(model.id > last).order_by(model.id).limit(chunk)
-            if kind != "agency":
+            if kind not in ("agency", AGENT):  # issue 14: an agent's status is not a window
                 stmt = stmt.where(model.status == "published")
             rows = session.scalars(stmt.options(*_options(kind))).all()
             if not rows:
@@ -247,6 +313,9 @@ def record_keys_of_agency(session: Session, agency_id: int) -> list[str]:
         model = kind.model
         for ident in session.scalars(sa.select(model.id).where(model.agency_id == agency_id)):
             keys.append(make_key(kind.key, ident))
+    # issue 14 — patent agents: an agent's document carries its agency's name and region
+    for ident in session.scalars(sa.select(Agent.id).where(Agent.agency_id == agency_id)):
+        keys.append(make_key(AGENT, ident))
     return keys
 
 

@@ -23,16 +23,17 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.register import queries, vocab
 from portal.register.divisions import lineage
 from portal.register.models import Agency, Division
+from portal.site import zh
 
 from . import get_engine
-from .documents import split_key
+from .documents import agency_of_group, split_key
 from .engines.base import Filters, NamePlan, SearchRequest, SearchResult
 from .names import MIN_FUZZY_CHARS, identity_key, syllables
 from .service import (
@@ -68,6 +69,8 @@ USCC_FACT = _l("统一社会信用代码 %(uscc)s")
 GRADE_FACT = _l("信用等级 %(grade)s")
 NO_GRADE_FACT = _l("暂无信用等级")
 UNREGISTERED_FACT = _l("当事人不是登记在册的代理机构")
+CERTIFICATE_FACT = _l("执业证号 %(no)s")  # issue 14 — patent agents
+NO_AGENCY_FACT = _l("无登记的执业机构")
 
 
 class _Labels:
@@ -82,6 +85,10 @@ class _Labels:
         self.grade = str(GRADE_FACT)
         self.no_grade = str(NO_GRADE_FACT)
         self.unregistered = str(UNREGISTERED_FACT)
+        # issue 14 — patent agents
+        self.certificate = str(CERTIFICATE_FACT)
+        self.no_agency = str(NO_AGENCY_FACT)
+        self.agent_statuses = {k: str(v) for k, v in vocab.AGENT_STATUSES.items()}
 
 
 def identity_groups(q: str, filters: Filters) -> list[str]:
@@ -226,8 +233,10 @@ def grouped_page(params: SearchParams, parsed: ParsedQuery) -> SearchPage:
 
 def build_results(params: SearchParams, parsed: ParsedQuery, groups: list[str],
                   best: dict[str, str], tiers: dict[str, int], kinds) -> list:
-    agency_ids = [int(g[1:]) for g in groups if g.startswith("a")]
-    keys = [best.get(g, f"agency:{g[1:]}" if g.startswith("a") else g) for g in groups]
+    # issue 14 — patent agents: "agent:5" starts with "a" too: agency_of_group tells them apart
+    agency_ids = [i for i in map(agency_of_group, groups) if i is not None]
+    keys = [best.get(g, f"agency:{g[1:]}" if agency_of_group(g) is not None else g)
+            for g in groups]
     # The page's agencies once (with their former names), then the records: a record's
     # agency is one of them, so it comes from the session without another query.
     agencies = {a.id: a for a in db.session.scalars(
@@ -244,7 +253,8 @@ def build_results(params: SearchParams, parsed: ParsedQuery, groups: list[str],
     out = []
     for group, key in zip(groups, keys, strict=True):
         obj = objects.get(key)
-        agency = agencies.get(int(group[1:])) if group.startswith("a") else None
+        agency_id = agency_of_group(group)
+        agency = agencies.get(agency_id) if agency_id is not None else None
         if obj is None and agency is None:
             continue  # deleted since it was indexed
         counts = kinds.get(group, Counter())
@@ -296,7 +306,13 @@ def _agency_result(group, agency: Agency, obj, terms, page, counts) -> Result:
 
 def _record_result(group, obj, terms, counts, labels: _Labels) -> Result:
     hit = _hit(obj, terms, labels.kinds)
-    return Result(group=group, tier=1, hit=hit, facts=[labels.unregistered],
+    # issue 14 — typical cases: a case's fact is its publisher
+    facts = [obj.publisher_name] if hit.kind == "case" else [labels.unregistered]
+    if hit.kind == "agent":  # issue 14 — patent agents: certificate number, agency, status
+        facts = [labels.certificate % {"no": obj.certificate_no},
+                 obj.agency.name if obj.agency is not None else labels.no_agency,
+                 labels.agent_statuses.get(obj.status, obj.status)]
+    return Result(group=group, tier=1, hit=hit, facts=facts,
                   matched=sum(counts.values()) or 1)
 
 
@@ -313,5 +329,7 @@ def _badges(result: Result, key_of_query: str, terms: list[str]) -> None:
         shown = normalize(str(result.best.snippet.striptags())
                           + str(result.best.title.striptags())) if rest else ""
         own = [t for t in rest if t in shown]
-        if own:
-            result.badges.append(str(_l("匹配“%(terms)s”", terms="”“".join(own[:3]))))
+        if own:  # the terms are Chinese on an English page too: marked for screen readers
+            terms_html = Markup("”“").join(zh(t) for t in own[:3])
+            wording = str(_l("匹配“%(terms)s”", terms="%(terms)s"))
+            result.badges.append(Markup(escape(wording)) % {"terms": terms_html})

@@ -23,23 +23,24 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from portal.register.models import (
+from portal.cases.models import CaseTag, TypicalCase  # issue 14 — typical cases
+from portal.register import kinds as register_kinds
+from portal.register.models import (  # issue 14 — patent agents: Agent, AgentPractice
     WRITTEN_ROWS,
     Agency,
     AgencyFormerName,
-    CreditGrade,
-    ListEntry,
-    Penalty,
-    SpotCheck,
+    Agent,
+    AgentPractice,
 )
 
 from .changes import catch_up, log_keys
-from .documents import analyse, key_of, load_documents, make_key, record_keys_of_agency
+from .documents import AGENT, CASE, analyse, key_of, load_documents, make_key, record_keys_of_agency
 
 log = logging.getLogger(__name__)
 PENDING = "search_pending"
 LOGGED = "search_logged"  # keys already written to the change log in this transaction
-RECORD_TYPES = (SpotCheck, Penalty, CreditGrade, ListEntry)
+# issue 14 — association measures: every kind of the registry (portal.register.kinds)
+RECORD_TYPES = tuple(kind.model for kind in register_kinds.KINDS)
 _registered = False
 
 
@@ -63,8 +64,16 @@ def _after_flush(session: Session, flush_context) -> None:
             pending.add(key_of(obj))
             if obj in dirty and _agency_changed(obj):
                 pending.add(f"cascade:{obj.id}")
-        elif isinstance(obj, RECORD_TYPES):
+        elif isinstance(obj, (*RECORD_TYPES, TypicalCase)):  # issue 14 — and typical cases
             pending.add(key_of(obj))
+        elif isinstance(obj, CaseTag) and obj.case_id:  # issue 14 — a case's tags changed
+            pending.add(make_key(CASE, obj.case_id))
+        elif isinstance(obj, Agent):  # issue 14 — patent agents
+            pending.add(key_of(obj))
+        elif isinstance(obj, AgentPractice):  # issue 14 — a period changed: its agent
+            agent_id = obj.agent_id or (obj.agent.id if obj.agent is not None else None)
+            if agent_id:
+                pending.add(make_key(AGENT, agent_id))
         elif isinstance(obj, AgencyFormerName):
             agency_id = obj.agency_id or (obj.agency.id if obj.agency is not None else None)
             if agency_id:

@@ -20,15 +20,25 @@ from portal import timeutil
 from portal.extensions import db
 from portal.register import kinds as register
 from portal.register import vocab
-from portal.register.models import Agency, AgencyFormerName, Division, Penalty
-from portal.register.urls import agency_url, record_url
+from portal.register.models import (  # issue 14 — patent agents: Agent
+    Agency,
+    AgencyFormerName,
+    Agent,
+    Division,
+    Penalty,
+)
+from portal.register.urls import agency_url, agent_url, record_url
 
 from . import get_engine, get_segmenter
 from .documents import (
-    KINDS,
+    AGENT,  # issue 14 — patent agents
+    CASE,
+    INDEXED_KINDS,
     MODEL_OF_KIND,
     _options,
+    agency_of_group,
     display_texts,
+    key_of,
     split_key,
     ymd,
 )
@@ -39,6 +49,7 @@ from .text import MAX_QUERY_CHARS, ParsedQuery, canonical_identifier, highlight,
 PER_PAGE = 20
 MAX_PAGE = 250
 KIND_LABELS = {dataset.key: dataset.label for dataset in register.DATASETS}
+KIND_LABELS[CASE] = _l("典型案例")  # issue 14 — typical cases
 ACTIVE_LABELS = {"1": _l("仍在名录中"), "0": _l("已移出")}
 SORTS = {"relevance": _l("相关度"), "date": _l("日期（新到旧）")}
 VIEWS = ("agencies", "records")  # one result per agency (default), or every record
@@ -138,7 +149,8 @@ def parse_params(args) -> SearchParams:
     group = group if _GROUP.match(group) else None
     # One agency's records are a list of records.
     view = "records" if group or args.get("view") == "records" else "agencies"
-    return SearchParams(view=view, group=group, q=q, kinds=_chosen(args, "kind", KINDS),
+    return SearchParams(view=view, group=group, q=q,
+                        kinds=_chosen(args, "kind", INDEXED_KINDS),
                         region=region,
                         date_from=date_from, date_to=date_to,
                         grades=_chosen(args, "grade", vocab.CREDIT_GRADES),
@@ -165,7 +177,13 @@ def filters_of(params: SearchParams, today: dt.date | None = None) -> Filters:
 
 
 def url_of(obj) -> str:
-    """The public page of an agency or record."""
+    """The public page of an agency or record (or typical case)."""
+    if split_key(key_of(obj))[0] == CASE:  # issue 14 — typical cases
+        from flask import url_for
+
+        return url_for("cases.detail", case_id=obj.id)
+    if isinstance(obj, Agent):  # issue 14 — patent agents
+        return agent_url(obj)
     return agency_url(obj) if isinstance(obj, Agency) else record_url(obj)
 
 
@@ -175,10 +193,14 @@ _IDENT_SHAPE = re.compile(r"^[^\s]{5,80}$")
 
 
 def find_identifier(raw: str):
-    """The agency or public penalty whose USCC, licence or decision number is ``raw``."""
+    """The agency or public penalty whose USCC, licence or decision number is ``raw``
+    (or the agent whose certificate number it is: issue 14)."""
     ident = canonical_identifier(raw)
     if not _IDENT_SHAPE.match(ident) or not re.search(r"\d", ident):
         return None
+    agent = db.session.scalar(sa.select(Agent).where(Agent.certificate_no == ident))
+    if agent is not None:  # issue 14 — patent agents: a certificate number typed in full
+        return agent
     agency = db.session.scalar(
         sa.select(Agency).where(sa.or_(Agency.uscc == ident, Agency.licence_no == ident,
                                        Agency.licence_no == raw.strip()))
@@ -265,7 +287,7 @@ def load_objects(keys: list[str], agencies_loaded: bool = False) -> list:
     for kind, ids in by_kind.items():
         model = MODEL_OF_KIND[kind]
         options = _options(kind)
-        if agencies_loaded and kind != "agency":
+        if agencies_loaded and kind not in ("agency", CASE, AGENT):  # issue 14: no bureau
             options = [selectinload(model.bureau)] if register.get(kind).agency_optional else []
         stmt = sa.select(model).where(model.id.in_(ids)).options(*options)
         for obj in db.session.scalars(stmt):
@@ -275,7 +297,7 @@ def load_objects(keys: list[str], agencies_loaded: bool = False) -> list:
 
 def _hit(obj, terms: list[str], kind_labels: dict[str, str] | None = None) -> Hit:
     """A result row; ``kind_labels``: KIND_LABELS already translated (for a whole page)."""
-    kind = "agency" if isinstance(obj, Agency) else register.of(obj).key
+    kind = split_key(key_of(obj))[0]  # issue 14 — typical cases: any indexed kind
     title, texts = display_texts(obj)
     wanted = [normalize(w) for w in terms]
     source = next((t for t in texts if t and _holds_any(normalize(t), wanted)),
@@ -295,7 +317,7 @@ def _facet_values(params: SearchParams, counts: dict[str, dict[str, int]]) -> di
     facets: dict[str, list[FacetValue]] = {}
     kc = counts.get("kind", {})
     facets["kind"] = [FacetValue(k, str(KIND_LABELS[k]), kc.get(k, 0), k in params.kinds)
-                      for k in KINDS if kc.get(k) or k in params.kinds]
+                      for k in INDEXED_KINDS if kc.get(k) or k in params.kinds]
     gc = counts.get("grade", {})
     facets["grade"] = [FacetValue(g, g, gc.get(g, 0), g in params.grades)
                        for g in vocab.CREDIT_GRADES if gc.get(g) or g in params.grades]
@@ -496,8 +518,8 @@ def active_filters(params: SearchParams) -> list[ActiveFilter]:
 
 
 def _group_label(group: str) -> str:
-    if group.startswith("a"):
-        agency = db.session.get(Agency, int(group[1:]))
+    if agency_of_group(group) is not None:  # issue 14: "agent:5" is not an agency's group
+        agency = db.session.get(Agency, agency_of_group(group))
         if agency is not None:
             return str(_l("仅“%(name)s”的信息", name=agency.name))
     return str(_l("仅一家机构的信息"))

@@ -193,7 +193,9 @@ def dataset_info() -> list[dict]:
     for dataset in kinds.DATASETS:
         endpoint = "api.agencies_export" if dataset is kinds.AGENCY else (
             f"api.{dataset.key}_export")
-        formats = {fmt: url_for(endpoint, fmt=fmt, _external=True) for fmt in FORMATS}
+        # issue 14 — patent agents: a dataset without a filtered API export has the full CSV
+        formats = ({fmt: url_for(endpoint, fmt=fmt, _external=True) for fmt in FORMATS}
+                   if endpoint in current_app.view_functions else {})
         formats["csv_full"] = url_for("register.download", kind=dataset.download,
                                       _external=True)
         out.append({"key": dataset.key, "label": str(dataset.label),

@@ -115,7 +115,8 @@ class SearchHitSchema(Schema):
                                  metadata={"description": "Escaped text with <mark> tags."})
     date = fields.Date(required=True, allow_none=True)
     url = fields.String(required=True, allow_none=True)
-    api_url = fields.String(required=True)
+    # issue 14 — typical cases: a case hit has no API resource (null)
+    api_url = fields.String(required=True, allow_none=True)
 
 
 class FacetValueSchema(Schema):

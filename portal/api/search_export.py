@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from ..register import kinds
 from ..register.divisions import path_name
-from ..register.models import Agency
+from ..register.models import Agency, Agent  # issue 14 — Agent
 from .exports import attachment, cell, csv_lines, xlsx_chunks
 from .problems import ApiError
 
@@ -71,6 +71,10 @@ def rows(search, limit: int) -> Iterator[list]:
 def _row(obj, title: str, root: str, service) -> list:
     if isinstance(obj, Agency):
         agency, date, kind = obj, obj.established_on, "agency"
+    elif isinstance(obj, Agent):  # issue 14 — patent agents: the agency they practise in
+        agency, date, kind = obj.agency, obj.certified_on, "agent"
+    elif not hasattr(obj, "agency"):  # issue 14 — typical cases: about no one agency
+        agency, date, kind = None, obj.record_date, "case"
     else:
         agency, date, kind = obj.agency, obj.record_date, kinds.of(obj).key
     region = path_name(agency.division_code) if agency is not None else ""

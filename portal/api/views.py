@@ -33,7 +33,7 @@ from ..extensions import db, limiter
 from ..register import divisions, kinds, queries, vocab
 from ..register.cleaning import parse_date
 from ..register.kinds import RecordKind
-from ..register.models import Agency, Division
+from ..register.models import Agency, Agent, Division  # issue 14 — Agent
 from ..register.urls import agency_url
 from . import problems, schemas
 from .paging import MAX_ROW_ID, Order, keyset_page, next_url
@@ -439,6 +439,9 @@ def _target_data(service, obj) -> dict:
     if isinstance(obj, Agency):
         return _hit_data("agency", obj, str(service.KIND_LABELS["agency"]), obj.name, "",
                          obj.established_on, service.url_of(obj))
+    if isinstance(obj, Agent):  # issue 14 — patent agents: a certificate number typed
+        return _hit_data("agent", obj, str(service.KIND_LABELS["agent"]), obj.name, "",
+                         obj.certified_on, service.url_of(obj))
     kind = kinds.of(obj)
     title, _texts = kind.display(obj)
     return _hit_data(kind.key, obj, str(kind.label), title, "", obj.record_date,
@@ -448,6 +451,10 @@ def _target_data(service, obj) -> dict:
 def _hit_data(kind: str, obj, label: str, title: str, snippet: str, date, url) -> dict:
     if kind == "agency":
         ident, api = obj.uscc, url_for("api.agency", uscc=obj.uscc, _external=True)
+    elif kind == "case":  # issue 14 — typical cases: no API resource of their own
+        ident, api = str(obj.id), None
+    elif kind == "agent":  # issue 14 — patent agents: keyed by certificate number, no API
+        ident, api = obj.certificate_no, None
     else:
         ident, api = str(obj.id), url_for(f"api.{kind}", record_id=obj.id, _external=True)
     return {"kind": kind, "kind_label": label, "id": ident, "title": title,

@@ -38,3 +38,18 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def tips_required(view):
+    """Staff who work tips (``permissions.works_tips``): everything of the tip side (queue,
+    tips, evidence, reporter channel, dashboards, audit).  The association publisher is
+    answered 403 (issue 14 — association measures)."""
+
+    @wraps(view)
+    @staff_required
+    def wrapped(*args, **kwargs):
+        if not permissions.works_tips(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

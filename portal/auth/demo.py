@@ -17,6 +17,9 @@ DEMO_STAFF = (
     ("lead@datong.demo", "lead", "140200", "大同市局负责人（演示）", "demo-lead-140200"),
     ("staff@datong.demo", "staff", "140200", "大同市局工作人员（演示）", "demo-staff-140200"),
     ("staff@xiaodian.demo", "staff", "140105", "小店区局工作人员（演示）", "demo-staff-140105"),
+    # issue 14 — association measures: the association publisher (self-discipline only)
+    ("association@shanxi.demo", "association", "140000", "专利代理师协会发布员（演示）",
+     "demo-association-140000"),
 )
 
 

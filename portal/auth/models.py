@@ -30,7 +30,7 @@ class StaffUser(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(60))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(10))  # a Role value
+    role: Mapped[str] = mapped_column(String(20))  # a Role value (issue 14: widened)
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The session generation: bumped on sign-out, password change / reset, TOTP change
@@ -57,7 +57,7 @@ class RoleSetting(db.Model):
 
     __tablename__ = "role_setting"
 
-    role: Mapped[str] = mapped_column(String(10), primary_key=True)  # a Role value
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)  # a Role value (issue 14)
     totp_required: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

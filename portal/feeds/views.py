@@ -143,3 +143,11 @@ def agency(uscc: str):
         abort(404)
     records = [r for kind in kinds.KINDS for r in feed_records(kind, agency=found)]
     return atom(build_feed(found.name, records, request.url, agency_url(found, _external=True)))
+
+
+# issue 14 — typical cases: /feeds/cases.atom (entries built by portal.cases.feed)
+@bp.get("/cases.atom")
+def cases():
+    from ..cases.feed import cases_feed
+
+    return atom(cases_feed())

@@ -33,6 +33,7 @@ from flask_babel import get_locale
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from ..cases.models import CaseLink, CaseTag, TypicalCase  # issue 14 — typical cases
 from ..extensions import cache, db
 from ..htmx import is_partial
 from ..timeutil import today as today_cn
@@ -40,6 +41,10 @@ from ..timeutil import utcnow
 from .models import (
     Agency,
     AgencyFormerName,
+    Agent,  # issue 14 — patent agents
+    AgentPractice,
+    AssociationMeasure,  # issue 14 — association measures
+    AssociationMeasureKind,
     Bureau,
     CreditGrade,
     Division,
@@ -57,6 +62,12 @@ PUBLIC = "portal.shared_page"  # set on a shared request: {"etag": …, "hit": �
 # What the public pages show: the register, its bureaus and divisions, the site's facts.
 REGISTER_MODELS = (Agency, AgencyFormerName, SpotCheck, Penalty, CreditGrade, ListEntry,
                    Bureau, Division, SiteMeta)
+# issue 14 — typical cases: shown on the register's pages (profiles, records, /cases/)
+REGISTER_MODELS += (TypicalCase, CaseTag, CaseLink)
+# issue 14 — association measures: the records and their vocabulary (names on the pages)
+REGISTER_MODELS += (AssociationMeasure, AssociationMeasureKind)
+# issue 14 — patent agents: the agents' pages and the profiles' lists of agents
+REGISTER_MODELS += (Agent, AgentPractice)
 REGISTER_TABLES = frozenset(m.__tablename__ for m in REGISTER_MODELS)
 
 # Pages that show the public register and nothing about the visitor.
@@ -70,6 +81,12 @@ PUBLIC_ENDPOINTS = frozenset({
     "register.penalties", "register.penalty", "register.spot_checks", "register.spot_check",
     "register.credit_grades", "register.credit_grade", "register.list_entries",
     "register.list_entry",
+    # issue 14 — typical cases: the public list and case pages
+    "cases.index", "cases.detail",
+    # issue 14 — association measures: the public list and measure pages
+    "register.association_measures", "register.association_measure",
+    # issue 14 — patent agents: the list and an agent's page (public data only)
+    "register.agents", "register.agent",
 })
 
 

@@ -295,9 +295,21 @@ def clear_demo() -> None:
 
     clear_demo_tips()  # tips reference agencies and penalties: they go first
     # issue 14 — credit repair applications (credit-repair feature clears its demo rows here)
+    from ..repair.demo import clear_demo_applications
+
+    clear_demo_applications()
     # issue 14 — typical cases (typical-cases feature clears its demo rows here)
+    from ..cases.demo import clear_demo_cases
+
+    clear_demo_cases()
     # issue 14 — association measures (association feature clears its demo rows here)
+    from ..association.demo import clear_demo_measures
+
+    clear_demo_measures()  # before the agents and agencies they name
     # issue 14 — agents (agents feature clears its demo rows here; penalties first)
+    from .demo_agents import clear_demo_agents
+
+    clear_demo_agents()
     demo_ids = select(Agency.id).where(Agency.is_demo.is_(True))
     for model in (SpotCheck, CreditGrade, ListEntry, Penalty):
         db.session.execute(delete(model).where(model.is_demo.is_(True)))
@@ -347,8 +359,20 @@ def build_demo(*, agencies: int = 1000, seed: int = DEFAULT_SEED,
             totals[key] += count
     totals["penalties"] += builder.build_unregistered_penalties(max(1, agencies // 20))
     # issue 14 — agents and penalties against agents (agents feature adds its call here)
+    from .demo_agents import build_demo_agents
+
+    agent_counts = build_demo_agents(builder, seed=seed)
+    totals["agents"] = agent_counts["agents"]
+    totals["agent_practices"] = agent_counts["agent_practices"]
+    totals["penalties"] += agent_counts["agent_penalties"]
     # issue 14 — association measures (association feature adds its call here)
+    from ..association.demo import build_demo_measures
+
+    totals["association_measures"] = build_demo_measures(seed=seed, anchor=builder.anchor)
     # issue 14 — typical cases (typical-cases feature adds its call here)
+    from ..cases.demo import build_demo_cases
+
+    totals["typical_cases"] = build_demo_cases(seed=seed, anchor=builder.anchor)
     # Staff accounts and tips, in the same transaction (tips need the staff as actors).
     totals["staff_accounts"] = len(build_demo_staff())
     totals["tips"] = build_demo_tips(seed=seed)

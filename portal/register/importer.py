@@ -268,6 +268,8 @@ def update_fields(dataset: Dataset, present: set[str]) -> set[str]:
         fields.add("decision_key")
     if dataset.agency_key in present:
         fields.add("agency")
+    if "agent_certificate_no" in present:  # issue 14 — patent agents: the penalty's agent
+        fields |= {"agent_id", "agency"}
     return fields
 
 
@@ -439,6 +441,15 @@ class _Planner:
                 planned.changes["bureau"] = (None, planned.bureau.code)
             if planned.status:
                 planned.changes["status"] = (existing.status, planned.status)
+        elif self.dataset is kinds.AGENT:  # issue 14 — patent agents
+            from .agents import agent_changes, move_problem
+
+            planned.changes = agent_changes(existing, values, self.fields)
+            problem = (move_problem(existing, values.get("practice_since"))
+                       if "agency" in planned.changes else None)
+            if problem:
+                self.error(row_no, "practice_since", problem)
+                return
         else:
             planned.changes = _diff_agency(existing, values, self.fields)
         (self.plan.updates if planned.changes else self.plan.unchanged).append(planned)
@@ -593,6 +604,13 @@ def apply_import(plan: ImportPlan, *, actor=None, bureau=None,
     with db.session.begin_nested(), services.changes_via("import", source):
         if isinstance(dataset, RecordKind):
             _apply_records(plan, dataset, fields, actor, progress)
+        elif dataset is kinds.AGENT:  # issue 14 — patent agents (the practice history rule)
+            from .agents import save_agent
+
+            for item in plan.creates:
+                save_agent(item.values, actor=actor)
+            for item in plan.updates:
+                save_agent(item.values, actor=actor, fields=fields, agent=item.existing)
         else:
             for item in plan.creates:
                 services.save_agency(item.values, actor=actor)

@@ -35,10 +35,21 @@ from .cleaning import (
     ValidationError,
     _,
     decision_key,
+    same_name,
     split_terms,
     text_or_none,
 )
-from .models import Agency, Bureau, CreditGrade, Division, ListEntry, Penalty, SpotCheck
+from .models import (  # issue 14 — association measures: AssociationMeasure
+    Agency,
+    Agent,  # issue 14 — patent agents
+    AssociationMeasure,
+    Bureau,
+    CreditGrade,
+    Division,
+    ListEntry,
+    Penalty,
+    SpotCheck,
+)
 from .publication import publication_end_for
 
 Label = Any  # a lazy (translatable) string
@@ -380,6 +391,74 @@ AGENCY = Dataset(
 
 
 # ---------------------------------------------------------------------------
+# issue 14 — patent agents: 专利代理师 (a dataset, not a record kind; only what the
+# national system publishes about a person: name, certificate number, agency, status)
+# ---------------------------------------------------------------------------
+
+_CERTIFICATE = re.compile(r"^[0-9A-Z][0-9A-Z.\-]{3,39}$")
+
+
+def _clean_agent(c: Cleaner) -> None:
+    from .agents import normalize_certificate
+
+    number = normalize_certificate(c.raw("certificate_no"))
+    if not number:
+        c.errors["certificate_no"] = _("%(label)s不能为空", label=c.label("certificate_no"))
+    elif not _CERTIFICATE.match(number):
+        c.errors["certificate_no"] = _("%(label)s“%(value)s”格式不正确（应为数字或字母，4至40位）",
+                                       label=c.label("certificate_no"), value=number)
+    c.out["certificate_no"] = number
+    c.text("name", required=True, max_len=60)
+    given = text_or_none(c.raw("agency_uscc"))
+    agency = c.agency(required=False)
+    c.out.setdefault("agency", None)
+    if given and agency is None and "agency_uscc" not in c.errors:
+        c.errors["agency_uscc"] = _("登记簿中没有统一社会信用代码为 %(uscc)s 的代理机构",
+                                    uscc=c.out.get("agency_uscc") or given)
+    c.out["status"] = c.choice("status", vocab.AGENT_STATUSES, required=False) or "practising"
+    certified = c.date("certified_on")
+    since = c.date("practice_since")
+    if c.out["status"] == "deregistered" and agency is not None:
+        c.errors["agency_uscc"] = _("注销执业的代理师不能有执业机构，请留空执业机构")
+    if since and certified and since < certified:
+        c.errors["practice_since"] = _("在本机构执业起始日期不能早于首次执业日期")
+
+
+AGENT = Dataset(
+    key="agent",
+    model=Agent,
+    label=_l("专利代理师"),
+    labels={
+        "name": _l("姓名"), "certificate_no": _l("执业证号"),
+        "agency_uscc": _l("执业机构统一社会信用代码"), "agency_name": _l("执业机构名称"),
+        "status": _l("执业状态"), "certified_on": _l("首次执业日期"),
+        "practice_since": _l("在本机构执业起始日期"),
+    },
+    columns=(
+        Column("name", "姓名", ("name", "代理师姓名", "专利代理师姓名"), True),
+        Column("certificate_no", "执业证号",
+               ("certificate_no", "代理师执业证号", "执业证书编号", "执业证编号"), True),
+        Column("agency_uscc", "执业机构统一社会信用代码",
+               ("agency_uscc", "统一社会信用代码", "机构统一社会信用代码", "信用代码"), False,
+               "目前执业的代理机构；留空表示不在登记的机构执业"),
+        Column("agency_name", "执业机构名称", ("agency_name", "执业机构", "机构名称"), False,
+               "仅用于核对，须与统一社会信用代码登记的名称或曾用名一致"),
+        Column("status", "执业状态", ("status", "状态"), False,
+               "执业 / 暂停执业 / 注销执业；留空为执业", labels=vocab.AGENT_STATUSES),
+        Column("certified_on", "首次执业日期",
+               ("certified_on", "执业开始日期", "执业日期", "首次执业时间")),
+        Column("practice_since", "在本机构执业起始日期",
+               ("practice_since", "本机构执业起始日期", "变更日期"), False,
+               "执业机构变更的日期；默认为导入当天"),
+    ),
+    natural_key=NaturalKey(("certificate_no",), "certificate_no"),
+    download="agents",
+    count_key="agents",
+    clean_fields=_clean_agent,
+)
+
+
+# ---------------------------------------------------------------------------
 # 抽查检查结果
 # ---------------------------------------------------------------------------
 
@@ -473,23 +552,71 @@ def _clean_penalty(c: Cleaner) -> None:
 
 
 def _clean_party(c: Cleaner) -> None:
-    """The party: a registered agency (by USCC) or an unregistered operator by name."""
+    """The party: a registered agency (by USCC), a registered patent agent (by certificate
+    number: issue 14) or an unregistered operator by name."""
+    agent = _clean_agent_party(c)
     party_uscc = c.uscc("party_uscc", required=False)
     agency = c.raw("agency") if isinstance(c.raw("agency"), Agency) else None
     if agency is None and party_uscc:
         agency = c.lookup(party_uscc)
+    if agency is None and agent is not None and not party_uscc:
+        # issue 14 — patent agents: the agency the agent practised in on the decision date
+        from .agents import agency_on
+
+        agency = agency_on(agent, _peek_date(c.raw("decided_on")))
     c.out["agency"] = agency
     if c.text("party_name", max_len=200) is None:
-        if agency is not None:
+        if agent is not None:
+            c.out["party_name"] = agent.name
+        elif agency is not None:
             c.out["party_name"] = agency.name
         else:
             c.errors["party_name"] = _("%(label)s不能为空", label=c.label("party_name"))
+    elif agent is not None:
+        if not same_name(c.out["party_name"], agent.name):
+            c.errors["party_name"] = _(
+                "%(label)s“%(given)s”与执业证号 %(no)s 登记的专利代理师“%(name)s”不符",
+                label=c.label("party_name"), given=c.out["party_name"],
+                no=agent.certificate_no, name=agent.name)
     elif agency is not None:
         c.check_name("party_name", agency)
-    if agency is not None and not party_uscc:
+    if agency is not None and not party_uscc and agent is None:
         c.out["party_uscc"] = agency.uscc
-    if c.text("legal_rep", max_len=60) is None and agency is not None:
+    if c.text("legal_rep", max_len=60) is None and agency is not None and agent is None:
         c.out["legal_rep"] = agency.legal_rep
+
+
+def _clean_agent_party(c: Cleaner) -> Agent | None:
+    """issue 14 — patent agents: the registered agent a penalty is against, by 代理师执业证号;
+    without the field (a correction of other fields, an import without the column) the
+    stored agent stays."""
+    from .agents import find_agent, normalize_certificate
+
+    if "agent_certificate_no" in c.data:
+        number = normalize_certificate(c.raw("agent_certificate_no"))
+        agent = find_agent(number) if number else None
+        if number and agent is None:
+            c.errors["agent_certificate_no"] = _(
+                "登记簿中没有执业证号为 %(no)s 的专利代理师", no=number)
+    elif isinstance(c.raw("agent"), Agent):
+        agent = c.raw("agent")
+    else:
+        agent_id = c.raw("agent_id")
+        agent = db.session.get(Agent, int(agent_id)) if agent_id else None
+    c.out["agent_id"] = agent.id if agent is not None else None
+    return agent
+
+
+def _peek_date(value: object) -> dt.date | None:
+    """A date field's value before its own cleaning (None when blank or invalid)."""
+    from .cleaning import is_blank, parse_date
+
+    if is_blank(value):
+        return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
 
 
 def _clean_penalty_kinds(c: Cleaner) -> list[str]:
@@ -552,6 +679,7 @@ PENALTY = RecordKind(
         "fine_amount": _l("罚款金额（元）"), "confiscation_amount": _l("没收金额（元）"),
         "suspension_months": _l("停止承接新业务期限（月）"), "decided_on": _l("处罚决定日期"),
         "authority": _l("处罚机关"), "full_text": _l("决定书全文"),
+        "agent_certificate_no": _l("代理师执业证号"),  # issue 14 — patent agents
     },
     columns=(
         Column("decision_number", "行政处罚决定书文号",
@@ -559,6 +687,9 @@ PENALTY = RecordKind(
         Column("party_name", "当事人名称", ("party_name", "行政相对人名称", "当事人"), True),
         Column("party_uscc", "统一社会信用代码", ("party_uscc", "uscc", "信用代码"), False,
                "当事人为登记簿中的机构时据此关联；未登记的经营者可留空"),
+        # issue 14 — patent agents: a penalty against a registered agent
+        Column("agent_certificate_no", "代理师执业证号", ("agent_certificate_no", "执业证号"),
+               False, "当事人为登记的专利代理师时填写；机构按处罚决定日期的执业记录关联"),
         Column("legal_rep", "法定代表人", ("legal_rep", "负责人")),
         Column("violation_type", "违法行为类型", ("violation_type", "违法类型"), True),
         Column("facts", "违法事实", ("facts", "主要违法事实"), True),
@@ -593,6 +724,8 @@ PENALTY = RecordKind(
     form=(
         FormField("decision_number"),
         FormField("party_uscc", hint=_l("登记的代理机构自动关联")),
+        FormField("agent_certificate_no",  # issue 14 — patent agents
+                  hint=_l("当事人为登记的专利代理师时填写，其当时的执业机构自动关联")),
         FormField("party_name"),
         FormField("legal_rep"),
         FormField("violation_type", Widget.SELECT, vocab.VIOLATION_TYPES),
@@ -798,11 +931,194 @@ LIST_ENTRY = RecordKind(
 
 
 # ---------------------------------------------------------------------------
+# issue 14 — association measures: 行业自律惩戒 (the measure vocabulary is data:
+# portal.association.measure_kinds; the party may be an agency or a registered agent)
+# ---------------------------------------------------------------------------
+
+def _clean_association_measure(c: Cleaner) -> None:
+    number = c.text("decision_number", max_len=80)
+    agent = _clean_measure_party(c)
+    measure = _clean_measure_kind(c)
+    c.text("facts", required=True, max_len=5000)
+    c.text("basis", required=True, max_len=2000)
+    decided_by = c.text("decided_by", required=True, max_len=120)
+    decided = c.date("decided_on", required=True)
+    if agent is not None:  # the agency the agent practised in on the decision date
+        from ..association.parties import agency_at
+
+        c.out["agency"] = agency_at(agent, decided)
+    if text_or_none(c.raw("authority")) is None and decided_by:
+        c.data["authority"] = decided_by  # published by the deciding body unless said
+    c.publication(default_date=decided)
+    if decided and c.out.get("published_on") and c.out["published_on"] < decided:
+        c.errors["published_on"] = _("公示日期不能早于惩戒决定日期")
+    party = (f"agent:{agent.certificate_no}" if agent is not None
+             else f"agency:{c.out.get('party_uscc')}")
+    c.out["measure_key"] = ("n:" + decision_key(number) if number
+                            else f"p:{party}:{measure}:{decided.isoformat() if decided else ''}")
+
+
+def _clean_measure_party(c: Cleaner) -> Any:
+    """The party: a registered agent (by 执业证号) or a registered agency (by USCC)."""
+    from ..association.parties import find_agent
+
+    cert = c.text("agent_certificate_no", max_len=40)
+    party_uscc = c.uscc("party_uscc", required=False)
+    agent = find_agent(cert) if cert else None
+    if cert and agent is None:
+        c.errors["agent_certificate_no"] = _("登记簿中没有执业证号为 %(no)s 的专利代理师", no=cert)
+    elif agent is not None:
+        c.out["agent_certificate_no"] = agent.certificate_no
+        if party_uscc:
+            c.errors["party_uscc"] = _("当事人为专利代理师时，不填写统一社会信用代码")
+    agency = None
+    if party_uscc and not cert:
+        agency = c.lookup(party_uscc)
+        if agency is None:
+            c.errors["party_uscc"] = _("登记簿中没有统一社会信用代码为 %(uscc)s 的代理机构",
+                                       uscc=party_uscc)
+    if not cert and not party_uscc and "party_uscc" not in c.errors:
+        c.errors["party_uscc"] = _(
+            "请填写当事人的统一社会信用代码（代理机构）或执业证号（专利代理师）")
+    c.out["agency"] = agency
+    c.out["agent_id"] = agent.id if agent is not None else None
+    _clean_measure_party_name(c, agent, agency)
+    return agent
+
+
+def _clean_measure_party_name(c: Cleaner, agent: Any, agency: Any) -> None:
+    """The party's name as published: the registered name when left empty, and it must
+    be the registered agency's or agent's name when given."""
+    party = agent or agency
+    given = c.text("party_name", max_len=200)
+    if given is None and party is not None:
+        c.out["party_name"] = party.name
+    elif given is None and not c.errors:
+        c.errors["party_name"] = _("%(label)s不能为空", label=c.label("party_name"))
+    elif agency is not None:
+        c.check_name("party_name", agency)
+    elif agent is not None and not same_name(given, agent.name):
+        c.errors["party_name"] = _("%(label)s“%(given)s”与执业证号 %(no)s 登记的专利代理师"
+                                   "“%(name)s”不符", label=c.label("party_name"), given=given,
+                                   no=agent.certificate_no, name=agent.name)
+
+
+def _clean_measure_kind(c: Cleaner) -> str | None:
+    """A kind of measure: an ACTIVE kind of the vocabulary, by key or by name."""
+    from ..association import measure_kinds
+
+    value = text_or_none(c.raw("measure"))
+    if value is None:
+        c._missing("measure", True)
+        return None
+    key = measure_kinds.resolve(value)
+    if key is None:
+        allowed = "、".join(measure_kinds.name_of(k) for k in measure_kinds.active_kinds())
+        c.errors["measure"] = _("%(label)s“%(value)s”不是允许的值（可选：%(allowed)s）",
+                                label=c.label("measure"), value=value, allowed=allowed)
+        return None
+    c.out["measure"] = key
+    return key
+
+
+def _measure_conflict(v: Mapping[str, Any]) -> str:
+    if v.get("decision_number"):
+        return _("惩戒决定文号 %(n)s 已经公示过", n=v["decision_number"])
+    return _("该当事人在同一日期已有同一种惩戒措施的公示（如为另一决定，请填写决定文号）")
+
+
+def _measure_name(key: str) -> str:
+    from ..association.measure_kinds import chinese_name
+
+    return chinese_name(key)
+
+
+def _association_measure_search(r: Any) -> SearchText:
+    ids = [x for x in (r.decision_number, r.agent_certificate_no) if x]
+    if r.agency is None and r.party_uscc:
+        ids.append(r.party_uscc)
+    return SearchText(body=[r.party_name, r.agent_certificate_no or "", _measure_name(r.measure),
+                            r.facts, r.basis, r.decided_by, r.decision_number or ""],
+                      ids=ids)
+
+
+def _measure_kinds_mapping(**options: bool) -> Mapping[str, Label]:
+    from ..association.measure_kinds import MeasureNames
+
+    return MeasureNames(**options)
+
+
+ASSOCIATION_MEASURE = RecordKind(
+    key="association_measure",
+    model=AssociationMeasure,
+    label=_l("行业自律惩戒"),
+    labels={
+        **COMMON_LABELS,
+        "party_name": _l("当事人名称"), "party_uscc": _l("当事人统一社会信用代码"),
+        "agent_certificate_no": _l("专利代理师执业证号"), "measure": _l("惩戒措施"),
+        "facts": _l("违规事实"), "basis": _l("惩戒依据"), "decided_by": _l("作出决定的协会"),
+        "decided_on": _l("惩戒决定日期"), "decision_number": _l("惩戒决定文号"),
+    },
+    columns=(
+        Column("decision_number", "惩戒决定文号", ("decision_number", "决定文号", "文号")),
+        Column("party_name", "当事人名称", ("party_name", "当事人", "姓名或名称"), True),
+        Column("party_uscc", "统一社会信用代码", ("party_uscc", "uscc", "信用代码"), False,
+               "当事人为代理机构时填写"),
+        Column("agent_certificate_no", "执业证号",
+               ("agent_certificate_no", "专利代理师执业证号", "代理师执业证号"), False,
+               "当事人为专利代理师时填写"),
+        Column("measure", "惩戒措施", ("measure", "惩戒种类", "自律惩戒措施"), True,
+               "惩戒种类的名称（约谈、训诫、警告、通报批评、公开谴责、暂停会员权利、"
+               "取消会员资格等）",
+               labels=_measure_kinds_mapping(chinese=True)),
+        Column("facts", "违规事实", ("facts", "主要违规事实", "事实"), True),
+        Column("basis", "惩戒依据", ("basis", "依据"), True,
+               "协会规则及条款，如《专利代理行业自律惩戒规则》第X条"),
+        Column("decided_by", "作出决定的协会", ("decided_by", "决定机构", "作出决定单位"), True),
+        Column("decided_on", "惩戒决定日期", ("decided_on", "决定日期"), True),
+        Column("authority", "公示机关", ("authority",), False, "默认为作出决定的协会"),
+        _published_on("默认为惩戒决定日期"),
+        Column("publication_ends_on", "公示截止期", ("publication_ends_on", "公示截止日期"), False,
+               "留空则不设截止期"),
+        *STATUS_COLUMNS,
+    ),
+    natural_key=NaturalKey(("measure_key",), "decision_number", _measure_conflict),
+    download="association_measure",
+    clean_fields=_clean_association_measure,
+    url=PublicUrl("association-measures", "association_measures", "association_measure"),
+    detail_template="register/association_measure.html",
+    filters_template="register/_association_measure_filters.html",
+    rows_template="register/_association_measure_rows.html",
+    filters=(ListFilter("measure", _measure_kinds_mapping(), _equals("measure"), max_len=30),),
+    form=(
+        FormField("party_uscc", hint=_l("当事人为代理机构时填写")),
+        FormField("agent_certificate_no", hint=_l("当事人为专利代理师时填写")),
+        FormField("party_name", hint=_l("留空则按登记名称")),
+        FormField("measure", Widget.SELECT, _measure_kinds_mapping(active_only=True)),
+        FormField("facts", Widget.TEXTAREA),
+        FormField("basis", Widget.TEXTAREA, hint=_l("如《专利代理行业自律惩戒规则》第X条")),
+        FormField("decided_by", hint=_l("如 中华全国专利代理师协会")),
+        FormField("decided_on", Widget.DATE),
+        FormField("decision_number"),
+        FormField("published_on", Widget.DATE),
+        FormField("publication_ends_on", Widget.DATE, hint=_l("留空则不设截止期")),
+    ),
+    search_text=_association_measure_search,
+    display=lambda r: (r.party_name, [f"{_measure_name(r.measure)}：{r.facts}", r.basis,
+                                      r.decided_by]),
+    describe=lambda r: f"{_measure_name(r.measure)} {r.decision_number or r.decided_on}",
+    agency_key="party_uscc",
+)
+
+
+# ---------------------------------------------------------------------------
 # The registry
 # ---------------------------------------------------------------------------
 
-KINDS: tuple[RecordKind, ...] = (SPOT_CHECK, PENALTY, CREDIT_GRADE, LIST_ENTRY)
-DATASETS: tuple[Dataset, ...] = (AGENCY, *KINDS)
+KINDS: tuple[RecordKind, ...] = (SPOT_CHECK, PENALTY, CREDIT_GRADE, LIST_ENTRY,
+                                 ASSOCIATION_MEASURE)  # issue 14 — association measures
+DATASETS: tuple[Dataset, ...] = (AGENCY, *KINDS,
+                                 AGENT)  # issue 14 — patent agents (a dataset, not a kind)
 
 
 def get(key: str) -> RecordKind:

@@ -292,6 +292,11 @@ class Penalty(PublicRecord, db.Model):
     agent: Mapped[Agent | None] = relationship()
 
     @property
+    def agent_certificate_no(self) -> str | None:
+        """issue 14 — patent agents: the agent's 执业证号 (the import / download column)."""
+        return self.agent.certificate_no if self.agent is not None else None
+
+    @property
     def penalty_kind_list(self) -> list[str]:
         return [k for k in self.penalty_kinds.split("、") if k]
 
@@ -340,6 +345,49 @@ class ListEntry(PublicRecord, db.Model):
     @property
     def is_active(self) -> bool:
         return self.removed_on is None
+
+
+# issue 14 — association measures (行业自律惩戒) ------------------------------------
+
+class AssociationMeasureKind(db.Model):
+    """A kind of self-discipline measure (约谈, 训诫, ...): data the association publisher
+    edits (portal.association.measure_kinds); records store its ``key``."""
+
+    __tablename__ = "association_measure_kind"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(30), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(80))
+    severity: Mapped[int] = mapped_column(Integer, default=0)  # lighter first
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AssociationMeasure(PublicRecord, db.Model):
+    """行业自律惩戒: a measure of a patent-agency association against an agency or a
+    registered agent (then ``agency_id`` is the agent's agency on the decision date)."""
+
+    __tablename__ = "association_measure"
+    KIND = "association_measure"
+    DATE_FIELD = "decided_on"
+
+    # The natural key in one spelling: "n:" + the decision number's key when there is a
+    # number, else "p:" + party, measure and date (portal.association.measure_kinds).
+    measure_key: Mapped[str] = mapped_column(String(300), unique=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), index=True)
+    party_name: Mapped[str] = mapped_column(String(200))
+    party_uscc: Mapped[str | None] = mapped_column(String(18))
+    agent_certificate_no: Mapped[str | None] = mapped_column(String(40))
+    measure: Mapped[str] = mapped_column(String(30), index=True)  # AssociationMeasureKind.key
+    facts: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(120))
+    decided_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    decision_number: Mapped[str | None] = mapped_column(String(80))
+
+    agency: Mapped[Agency | None] = relationship()
+    agent: Mapped[Agent | None] = relationship()
 
 
 class RegisterEvent(db.Model):

@@ -15,7 +15,7 @@ from math import ceil
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import Date, String, and_, case, func, null, or_, select, type_coerce
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..extensions import db
 from ..timeutil import today as today_cn
@@ -23,7 +23,16 @@ from . import derived, kinds, vocab
 from .cleaning import parse_date
 from .divisions import area_condition
 from .kinds import Dataset
-from .models import Agency, AgencyFormerName, Bureau, CreditGrade, Penalty, RegisterEvent
+from .models import (
+    Agency,
+    AgencyFormerName,
+    Agent,
+    AgentPractice,
+    Bureau,
+    CreditGrade,
+    Penalty,
+    RegisterEvent,
+)
 from .publication import add_months
 
 PER_PAGE = 20
@@ -338,7 +347,8 @@ def agency_summary(agency: Agency, records: dict[str, list],
 
 
 def _compute_counts() -> dict[str, int]:
-    counts = {kinds.AGENCY.counted_as: db.session.scalar(select(func.count()).select_from(Agency))}
+    counts = {kinds.AGENCY.counted_as: db.session.scalar(select(func.count()).select_from(Agency)),
+              kinds.AGENT.counted_as: db.session.scalar(select(func.count()).select_from(Agent))}
     for kind in kinds.KINDS:
         counts[kind.counted_as] = db.session.scalar(
             select(func.count()).select_from(kind.model).where(kind.model.public_filter()))
@@ -426,6 +436,9 @@ def export_rows(kind: str) -> Iterator[list[str]]:
     if dataset is kinds.AGENCY:
         yield from _export_agencies(dataset)
         return
+    if dataset is kinds.AGENT:
+        yield from _export_agents(dataset)
+        return
     model = dataset.model
     labels = _published_labels(dataset)
     selected, mappers = [], []
@@ -434,12 +447,17 @@ def export_rows(kind: str) -> Iterator[list[str]]:
             selected.append(Agency.uscc)
         elif col.field == "agency_name":
             selected.append(Agency.name)
+        elif col.field == "agent_certificate_no" and not hasattr(
+                model.__table__.c, "agent_certificate_no"):
+            selected.append(Agent.certificate_no)  # the penalty's agent (a join)
         else:
             selected.append(_export_column(model, col.field))
         mappers.append(labels.get(col.field))
     query = (select(*selected).select_from(model)
              .outerjoin(Agency, Agency.id == model.agency_id)
              .where(model.public_filter()).order_by(model.id))
+    if any(getattr(c, "table", None) is Agent.__table__ for c in selected):
+        query = query.outerjoin(Agent, Agent.id == model.agent_id)
     result = db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
     for row in result:
         yield [_cell(v) if m is None else m.get(v, v) for v, m in zip(row, mappers, strict=True)]
@@ -480,6 +498,85 @@ def _export_agencies(dataset: Dataset) -> Iterator[list[str]]:
                 else:
                     out.append(_cell(value))
             yield out
+
+
+def _export_agents(dataset: Dataset) -> Iterator[list[str]]:
+    """issue 14 — patent agents: every agent, the current agency's USCC and name, and the
+    first day of the current period (so that a download re-imports unchanged)."""
+    labels = _published_labels(dataset)
+    since = (select(AgentPractice.started_on)
+             .where(AgentPractice.agent_id == Agent.id, AgentPractice.agency_id == Agent.agency_id,
+                    AgentPractice.ended_on.is_(None))
+             .order_by(AgentPractice.id.desc()).limit(1).scalar_subquery())
+    columns = {"name": Agent.name, "certificate_no": Agent.certificate_no,
+               "agency_uscc": Agency.uscc, "agency_name": Agency.name, "status": Agent.status,
+               "certified_on": _export_column(Agent, "certified_on"),
+               "practice_since": type_coerce(since, String)}
+    fields = [c.field for c in dataset.columns]
+    query = (select(*(columns[f] for f in fields)).select_from(Agent)
+             .outerjoin(Agency, Agency.id == Agent.agency_id).order_by(Agent.id))
+    result = db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
+    for row in result:
+        yield [str(labels[f].get(v, v)) if f in labels else _cell(v)
+               for f, v in zip(fields, row, strict=True)]
+
+
+# -- patent agents (issue 14) ---------------------------------------------------------
+
+def agent_filters(args) -> dict:
+    """The agents list's filter: a name or a certificate number (part of either)."""
+    return {"q": (args.get("q") or "").strip()[:60]}
+
+
+def agents_query(filters: dict):
+    """Agents matching the filter, by name then certificate number (two agents of the same
+    name are told apart by certificate number and agency: the rows load the agency)."""
+    q = select(Agent).options(joinedload(Agent.agency))
+    if filters.get("q"):
+        like = _like(filters["q"])
+        q = q.where(or_(Agent.name.like(like, escape="\\"),
+                        Agent.certificate_no.like(_like(filters["q"].upper()), escape="\\")))
+    return q.order_by(Agent.name, Agent.certificate_no)
+
+
+def agents_page(filters: dict, page: int) -> Page:
+    return paginate(agents_query(filters), page)
+
+
+def agent_by_certificate(certificate_no: str) -> Agent | None:
+    """The agent with a certificate number, with its agency and its practice history."""
+    return db.session.scalar(
+        select(Agent).where(Agent.certificate_no == certificate_no)
+        .options(joinedload(Agent.agency),
+                 selectinload(Agent.practices).joinedload(AgentPractice.agency)))
+
+
+def agent_history(agent: Agent) -> list[AgentPractice]:
+    """The agent's periods of practice, the latest first (a start not known: the oldest)."""
+    return sorted(agent.practices, key=lambda p: (p.started_on or dt.date.min, p.id),
+                  reverse=True)
+
+
+def agent_penalties(agent: Agent) -> list[Penalty]:
+    """The public penalties against the agent (the publication window as for every record),
+    newest first, with the agency at the time."""
+    return list(db.session.scalars(
+        select(Penalty).where(Penalty.agent_id == agent.id, Penalty.public_filter())
+        .order_by(Penalty.decided_on.desc(), Penalty.id.desc())
+        .options(joinedload(Penalty.agency))))
+
+
+def agency_agents(agency: Agency) -> list:
+    """The agents practising in ``agency`` now, by name, each with the first day of the
+    current period (``since``; None when not known): one query."""
+    since = (select(AgentPractice.started_on)
+             .where(AgentPractice.agent_id == Agent.id, AgentPractice.agency_id == agency.id,
+                    AgentPractice.ended_on.is_(None))
+             .order_by(AgentPractice.id.desc()).limit(1).scalar_subquery())
+    return list(db.session.execute(
+        select(Agent.name, Agent.certificate_no, Agent.status, since.label("since"))
+        .where(Agent.agency_id == agency.id)
+        .order_by(Agent.name, Agent.certificate_no)).all())
 
 
 # -- history -----------------------------------------------------------------------

@@ -15,3 +15,8 @@ def agency_url(agency: Any, **kwargs: Any) -> str:
 
 def record_url(record: Any, **kwargs: Any) -> str:
     return kinds.of(record).public_url(record, **kwargs)
+
+
+def agent_url(agent: Any, **kwargs: Any) -> str:
+    """issue 14 — patent agents: an agent's page, keyed by the certificate number."""
+    return url_for("register.agent", certificate_no=agent.certificate_no, **kwargs)

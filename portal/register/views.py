@@ -19,11 +19,11 @@ from ..check.texts import texts
 from ..extensions import db
 from ..htmx import is_partial
 from ..timeutil import today as today_cn
-from . import assessment, kinds, queries
+from . import assessment, kinds, queries, vocab
 from .divisions import served_regions
 from .kinds import RecordKind
 from .models import Agency
-from .urls import agency_url, record_url
+from .urls import agency_url, agent_url, record_url
 
 bp = Blueprint("register", __name__)
 
@@ -55,7 +55,7 @@ def agency(uscc):
     changes = queries.agency_changes(found)
     grade = records["credit_grade"][0] if records["credit_grade"] else None
     return render_template("register/agency.html", agency=found, records=records,
-                           changes=changes, grade=grade,
+                           changes=changes, grade=grade, agents=queries.agency_agents(found),
                            summary=queries.agency_summary(found, records),
                            attention=assessment.assess(
                                found, entries=records["list_entry"], penalties=records["penalty"],
@@ -99,6 +99,31 @@ def _add_record_pages(kind: RecordKind) -> None:
 
 for _kind in kinds.KINDS:
     _add_record_pages(_kind)
+
+
+# -- patent agents (issue 14) -------------------------------------------------------
+
+@bp.get("/agents/")
+def agents():
+    filters = queries.agent_filters(request.args)
+    page = queries.agents_page(filters, queries.page_number(request.args))
+    template = "register/_agent_results.html" if is_partial() else "register/agents.html"
+    return render_template(template, filters=filters, page=page)
+
+
+@bp.get("/agents/<certificate_no>")
+def agent(certificate_no):
+    from .agents import normalize_certificate
+
+    canonical = normalize_certificate(certificate_no)
+    if canonical != certificate_no and canonical:
+        return redirect(url_for("register.agent", certificate_no=canonical), 301)
+    found = queries.agent_by_certificate(certificate_no)
+    if found is None:
+        abort(404)
+    return render_template("register/agent.html", agent=found,
+                           history=queries.agent_history(found),
+                           penalties=queries.agent_penalties(found))
 
 
 @bp.get("/bureaus/")
@@ -159,4 +184,5 @@ def register_helpers():
         return url_for(endpoint, **args)
 
     return {"record_url": record_url, "agency_url": agency_url, "page_url": page_url,
+            "agent_url": agent_url, "agent_statuses": vocab.AGENT_STATUSES,
             "record_kinds": kinds.KINDS, "kind_of": kinds.of}

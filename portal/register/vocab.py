@@ -21,6 +21,15 @@ AGENCY_STATUSES = {
     "revoked": _l("吊销"),
 }
 
+# issue 14 — patent agents: an agent's practising status (专利代理师执业状态).  Not in
+# ``_tables()``: "practising" / "suspended" are agency statuses too (with other wording),
+# so templates label an agent's status with this table itself.
+AGENT_STATUSES = {
+    "practising": _l("执业"),
+    "suspended": _l("暂停执业"),
+    "deregistered": _l("注销执业"),
+}
+
 # Publication status of every public record.
 RECORD_STATUSES = {
     "published": _l("已公示"),
@@ -100,6 +109,8 @@ VIOLATION_TYPE_LABELS = {
     "虚假宣传": _l("虚假宣传"),
     "代理师未落实签名责任制": _l("代理师未落实签名责任制"),
     "未以机构名义提交申请": _l("未以机构名义提交申请"),
+    # issue 14 — patent agents: violations of a patent agent (专利代理条例 art. 26)
+    "专利代理师同时在两个以上机构执业": _l("专利代理师同时在两个以上机构执业"),
     "其他": _l("其他"),
 }
 VIOLATION_TYPES = tuple(VIOLATION_TYPE_LABELS)
@@ -129,6 +140,8 @@ LIST_REMOVAL_REASON_LABELS = {
     "已重新取得联系": _l("已重新取得联系"),
     "列入满三年转入严重违法失信名单": _l("列入满三年转入严重违法失信名单"),
     "注(吊)销": _l("注(吊)销"),
+    # issue 14 — credit repair: early removal of a serious-dishonesty entry (portal.repair)
+    "信用修复": _l("信用修复"),
     "其他": _l("其他"),
 }
 LIST_REMOVAL_REASONS = tuple(LIST_REMOVAL_REASON_LABELS)

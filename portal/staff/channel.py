@@ -12,7 +12,7 @@ from intake.models import Tip
 from portal.register import divisions
 
 from ..auth import permissions
-from ..auth.decorators import staff_required
+from ..auth.decorators import tips_required
 from ..extensions import db
 from .blueprint import bp
 from .common import bureaus_in_reach, chosen_bureau, parse_int
@@ -20,7 +20,7 @@ from .queue import _tip_context, _tip_or_404
 
 
 @bp.get("/tips/<reference>/reporter")
-@staff_required
+@tips_required
 def tip_reporter(reference):
     """The tip page with the reporter's identity shown: only for staff of the handling
     bureau, and every view is written to the access audit."""
@@ -34,7 +34,7 @@ def tip_reporter(reference):
 
 
 @bp.post("/tips/<reference>/message")
-@staff_required
+@tips_required
 def tip_message(reference):
     """The bureau writes to the reporter (they read it on the tracking page and are told
     by mail that there is news)."""
@@ -55,7 +55,7 @@ def tip_message(reference):
 
 
 @bp.get("/audit")
-@staff_required
+@tips_required
 def access_audit():
     """Who viewed reporters' identities and downloaded evidence, for a bureau's lead and
     the provincial administrator."""
@@ -77,7 +77,7 @@ def access_audit():
 
 
 @bp.route("/admin/tip-texts", methods=["GET", "POST"])
-@staff_required
+@tips_required
 def tip_texts():
     """The provincial administrator edits the "what next" text reporters read under the
     outcome of a concluded tip."""

@@ -36,7 +36,7 @@ def province_bureaus(bureau: Bureau) -> list[Bureau]:
 def chosen_bureau(param: str = "bureau") -> Bureau:
     """The bureau named by ?bureau=CODE (default: the user's own); 403 outside jurisdiction."""
     code = (request.values.get(param) or "").strip()
-    if not code:
+    if not code or code == current_user.bureau.code:  # own bureau: every role (issue 14)
         return current_user.bureau
     bureau = bureau_or_404(code)
     if not permissions.in_jurisdiction(current_user, bureau):

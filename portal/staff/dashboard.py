@@ -17,7 +17,7 @@ from intake import queries, workflow
 from intake.models import OPEN_STATUSES, Tip
 
 from ..auth import permissions
-from ..auth.decorators import staff_required
+from ..auth.decorators import tips_required
 from ..extensions import db
 from ..register import divisions, vocab
 from ..register.models import Agency, Bureau, Division
@@ -264,7 +264,7 @@ def work_links(bureau: Bureau, bureau_ids: list[int]) -> dict:
 
 
 @bp.get("/dashboard")
-@staff_required
+@tips_required
 def dashboard():
     bureau, ids = _scope()
     period = received_period(request.args)
@@ -284,7 +284,7 @@ def dashboard():
 
 
 @bp.get("/dashboard/<table>.csv")
-@staff_required
+@tips_required
 def dashboard_csv(table):
     if table not in TABLES:
         abort(404)

@@ -76,6 +76,8 @@ def _values_for_form(record) -> dict:
     values = record_values(record)
     if getattr(record, "agency", None) is not None:
         values["agency_uscc"] = record.agency.uscc
+    if getattr(record, "agent", None) is not None:  # issue 14 — patent agents
+        values["agent_certificate_no"] = record.agent.certificate_no
     return {f.name: _form_value(values.get(f.name), f.widget) for f in kind.form}
 
 

@@ -22,7 +22,7 @@ from intake.models import Attachment, Tip
 from intake.workflow import TipAction
 
 from ..auth import permissions
-from ..auth.decorators import staff_required
+from ..auth.decorators import staff_required, tips_required
 from ..auth.models import StaffUser
 from ..extensions import db
 from ..htmx import is_partial
@@ -47,6 +47,8 @@ def _queue_filters(args) -> queries.QueueFilters:
 @bp.get("/")
 @staff_required
 def queue():
+    if not permissions.works_tips(current_user):  # the association publisher (issue 14)
+        return redirect(url_for("staff.records"))  # lands on its records
     bureau = chosen_bureau()
     f = _queue_filters(request.args)
     result = queries.bureau_queue(bureau, current_user, f)
@@ -94,7 +96,7 @@ def _work_filters(args, bureaus: list[Bureau]) -> queries.WorkFilters:
 
 
 @bp.get("/all")
-@staff_required
+@tips_required
 def work():
     """One queue across every bureau the user oversees (the provincial administrator's
     province, a city lead's city and districts), with filters, search and count cards."""
@@ -110,7 +112,7 @@ def work():
 
 
 @bp.get("/supervised")
-@staff_required
+@tips_required
 def supervised():
     """Tips under provincial supervision within the user's reach, and the tips transferred
     from there to another province."""
@@ -145,7 +147,7 @@ def _tip_context(tip: Tip, errors: dict | None = None, form: dict | None = None)
 
 
 @bp.get("/tips/<reference>")
-@staff_required
+@tips_required
 def tip(reference):
     tip = _tip_or_404(reference)
     context = _tip_context(tip)  # shows the reporter's new messages as new, this once
@@ -155,7 +157,7 @@ def tip(reference):
 
 
 @bp.get("/tips/<reference>/files/<int:attachment_id>")
-@staff_required
+@tips_required
 def attachment(reference, attachment_id):
     att = db.session.get(Attachment, attachment_id)
     if (att is None or att.tip.reference != reference
@@ -248,7 +250,7 @@ DONE = {
 
 
 @bp.post("/tips/<reference>/<action>")
-@staff_required
+@tips_required
 def tip_action(reference, action):
     if action not in CALLS:
         abort(404)

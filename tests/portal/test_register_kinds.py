@@ -25,11 +25,25 @@ from tests.factories.register import (
 def _make_one_of_each():
     agency = make_agency()
     return [make_spot_check(agency), make_penalty(agency), make_grade(agency),
-            make_list_entry(agency)]
+            make_list_entry(agency),
+            _make_measure(agency)]  # issue 14 — association measures
+
+
+def _make_measure(agency):
+    """issue 14 — association measures: one measure against ``agency``."""
+    from portal.association.measure_kinds import ensure_default_kinds
+    from portal.register import services
+
+    ensure_default_kinds()
+    return services.publish_record("association_measure", {
+        "party_uscc": agency.uscc, "measure": "警告", "facts": "未落实签名责任制",
+        "basis": "《专利代理行业自律惩戒规则》第十条", "decided_by": "山西省专利代理师协会",
+        "decided_on": "2026-01-05", "published_on": "2026-01-06"})
 
 
 def test_lookups():
-    assert [k.key for k in kinds.KINDS] == ["spot_check", "penalty", "credit_grade", "list_entry"]
+    assert [k.key for k in kinds.KINDS] == ["spot_check", "penalty", "credit_grade", "list_entry",
+                                            "association_measure"]  # issue 14
     assert kinds.DATASETS[0] is kinds.AGENCY
     for kind in kinds.KINDS:
         assert kinds.get(kind.key) is kind
@@ -46,7 +60,10 @@ def test_lookups():
 @pytest.mark.parametrize("dataset", kinds.DATASETS, ids=lambda d: d.key)
 def test_columns_form_and_labels_name_real_fields(dataset):
     model_fields = set(dataset.model.__table__.columns.keys())
-    derived = {"agency_uscc", "agency_name", "former_names", "bureau_code"}
+    derived = {"agency_uscc", "agency_name", "former_names", "bureau_code",
+               # issue 14 — patent agents: a penalty's agent (by certificate number) and
+               # the first day of an agent's current period (the practice history)
+               "agent_certificate_no", "practice_since"}
     for col in dataset.columns:
         assert col.field in model_fields | derived, col.field
         assert col.field in dataset.labels, f"{dataset.key}.{col.field} has no label"

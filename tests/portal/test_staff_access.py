@@ -4,6 +4,7 @@ route that no row covers fails ``test_every_staff_route_is_in_the_matrix``."""
 
 from __future__ import annotations
 
+import datetime as dt  # issue 14 — typical cases
 import re
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from intake import routing
 from portal.extensions import db
 from tests.factories.intake import make_tip
-from tests.factories.register import bureau, make_agency
+from tests.factories.register import bureau, days_ago, make_agency, make_penalty
 from tests.factories.staff import PASSWORD, login, make_staff
 from tests.helpers import expect_status, page
 
@@ -24,8 +25,14 @@ USERS = {
     "district": ("140105", "staff"),
     "admin": ("140000", "admin"),
     "admin_sh": ("310000", "admin"),  # another province's administrator
+    "association": ("140000", "association"),  # issue 14 — the association publisher
 }
 EVERYONE = dict.fromkeys(USERS, 200)
+# issue 14 — association measures: the association publisher works no tips (403), and the
+# queue (the staff landing page) sends it to its records (302).
+TIP_STAFF = {user: 200 for user in USERS if user != "association"}
+LANDS = {"association": 302}
+NO_TIPS = {"association": 403}  # where others get 404 (never reveal a tip), it gets 403
 # The sign-in flow itself: under /staff, but open to visitors who are not signed in.
 SIGN_IN = {"auth.login", "auth.totp", "auth.logout"}
 
@@ -49,10 +56,44 @@ def world(app):
         }, bureau=tip.bureau)
         rule = routing.add_routing_rule(category=None, division_prefix="1401",
                                         bureau=bureau("140100"))
+        # issue 14 — typical cases: a published case of bureau A (w["case"])
+        from portal.cases.models import TypicalCase
+
+        case = TypicalCase(title="典型案例", summary="摘要", body="正文", bureau=bureau("140100"),
+                           publisher_name="太原市市场监督管理局", status="published",
+                           published_on=dt.date(2026, 3, 1))
+        db.session.add(case)
         db.session.commit()
         assert tip.bureau.code == "140100"
-        return {"ref": tip.reference, "att": tip.attachments[0].id, "spot": record.id,
-                "rule": rule.id, "colleague": colleague.id}
+        world = {"ref": tip.reference, "att": tip.attachments[0].id, "spot": record.id,
+                 "rule": rule.id, "colleague": colleague.id,
+                 "case": case.id}  # issue 14 — typical cases
+        # issue 14 — credit repair: an open application in bureau A's queue, with a file
+        from tests.factories.repair import make_application
+
+        application = make_application(make_penalty(
+            agency, decided_on=days_ago(410), published_on=days_ago(400)))
+        world.update(repair=application.reference, repair_file=application.files[0].id)
+        # issue 14 — association measures: the vocabulary, and a measure the association
+        # (bureau 140000) published (w["measure_kind"], w["measure"])
+        from portal.association.measure_kinds import active_kinds, ensure_default_kinds
+
+        ensure_default_kinds()
+        measure = services.publish_record("association_measure", {
+            "party_uscc": agency.uscc, "measure": "warning", "facts": "未按规定签名",
+            "basis": "《专利代理行业自律惩戒规则》第十条", "decided_by": "山西省专利代理师协会",
+            "decided_on": "2026-03-02"}, bureau=bureau("140000"))
+        db.session.commit()
+        world.update(measure_kind=active_kinds()[0].id, measure=measure.id)
+        # issue 14 — patent agents: an agent practising in A's agency (w["agent"])
+        from portal.register import kinds as register_kinds
+        from portal.register.agents import save_agent
+
+        agent = save_agent(register_kinds.AGENT.clean({
+            "certificate_no": "14202000001", "name": "测试代理师", "agency_uscc": agency.uscc}))
+        db.session.commit()
+        world.update(agent=agent.certificate_no)
+        return world
 
 
 def _routes(w):
@@ -63,23 +104,24 @@ def _routes(w):
     admins = {"admin": 422, "admin_sh": 422}
     # (label, method, url, data, expected per user; anything unlisted expects `default`)
     return [
-        ("queue own=A", "GET", "/staff/?bureau=140100", None, ok_a, 403),
+        ("queue own=A", "GET", "/staff/?bureau=140100", None, {**ok_a, **LANDS}, 403),
         ("queue B", "GET", "/staff/?bureau=140200",
-         None, {"staff_b": 200, "lead_b": 200, "admin": 200}, 403),
-        ("queue province", "GET", "/staff/?bureau=140000", None, {"admin": 200}, 403),
-        ("queue default", "GET", "/staff/", None, EVERYONE, 403),
-        ("tip of A", "GET", f"/staff/tips/{ref}", None, ok_a, 404),
-        ("attachment of A", "GET", f"/staff/tips/{ref}/files/{att}", None, ok_a, 404),
+         None, {"staff_b": 200, "lead_b": 200, "admin": 200, **LANDS}, 403),
+        ("queue province", "GET", "/staff/?bureau=140000", None, {"admin": 200, **LANDS}, 403),
+        ("queue default", "GET", "/staff/", None, {**TIP_STAFF, **LANDS}, 403),
+        ("tip of A", "GET", f"/staff/tips/{ref}", None, {**ok_a, **NO_TIPS}, 404),
+        ("attachment of A", "GET", f"/staff/tips/{ref}/files/{att}", None, {**ok_a, **NO_TIPS},
+         404),
         ("note on A's tip", "POST", f"/staff/tips/{ref}/add_note", {"text": "备注"},
-         {"staff_a": 302, "lead_a": 302, "admin": 302}, 404),
+         {"staff_a": 302, "lead_a": 302, "admin": 302, **NO_TIPS}, 404),
         ("supervise A's tip", "POST", f"/staff/tips/{ref}/supervise", {"note": "请加快"},
-         {"admin": 302, "staff_a": 403, "lead_a": 403}, 404),
-        ("supervised list", "GET", "/staff/supervised", None, EVERYONE, 403),
+         {"admin": 302, "staff_a": 403, "lead_a": 403, **NO_TIPS}, 404),
+        ("supervised list", "GET", "/staff/supervised", None, TIP_STAFF, 403),
         # the reporter's channel (#13): identity (own bureau only), messages, audit, texts
         ("reporter identity of A's tip", "GET", f"/staff/tips/{ref}/reporter", None,
-         {"staff_a": 200, "lead_a": 200, "admin": 403}, 404),
+         {"staff_a": 200, "lead_a": 200, "admin": 403, **NO_TIPS}, 404),
         ("message to A's reporter, empty", "POST", f"/staff/tips/{ref}/message",
-         {"message": ""}, {"staff_a": 422, "lead_a": 422, "admin": 422}, 404),
+         {"message": ""}, {"staff_a": 422, "lead_a": 422, "admin": 422, **NO_TIPS}, 404),
         ("access audit A", "GET", "/staff/audit?bureau=140100", None,
          {"lead_a": 200, "admin": 200}, 403),
         ("access audit default", "GET", "/staff/audit", None,
@@ -91,12 +133,12 @@ def _routes(w):
         ("dashboard A", "GET", "/staff/dashboard?bureau=140100", None, ok_a, 403),
         ("dashboard province", "GET", "/staff/dashboard?bureau=140000", None, {"admin": 200}, 403),
         ("dashboard csv A", "GET", "/staff/dashboard/status.csv?bureau=140100", None, ok_a, 403),
-        ("work view", "GET", "/staff/all", None, EVERYONE, 403),
+        ("work view", "GET", "/staff/all", None, TIP_STAFF, 403),
         ("work view of A", "GET", "/staff/all?bureau=140100&overdue=any", None, ok_a, 403),
         ("work view of A's district", "GET", "/staff/all?bureau=140105", None,
          {"lead_a": 200, "district": 200, "admin": 200}, 403),
         ("records list", "GET", "/staff/records", None,
-         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
+         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200, "association": 200}, 403),
         ("new spot check for A", "GET", "/staff/records/new/spot_check?bureau=140100", None,
          {"lead_a": 200, "admin": 200}, 403),
         ("publish empty spot check for A", "POST", "/staff/records/new/spot_check?bureau=140100",
@@ -112,8 +154,9 @@ def _routes(w):
         ("withdraw A's spot check", "POST", f"/staff/records/spot_check/{spot}/withdraw",
          {"reason": ""}, lead_a, 403),
         ("import", "GET", "/staff/import", None,
-         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
-        ("import without a file", "POST", "/staff/import", {}, leads, 403),
+         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200, "association": 200}, 403),
+        ("import without a file", "POST", "/staff/import", {}, {**leads, "association": 422},
+         403),
         # No upload in the session: everyone is sent back to the upload page (which checks).
         ("confirm an unknown import", "POST", "/staff/import/confirm", {"token": "x"},
          dict.fromkeys(USERS, 302), 302),
@@ -144,9 +187,66 @@ def _routes(w):
         ("enrol own TOTP empty", "POST", "/staff/account/totp", {}, dict.fromkeys(USERS, 422),
          403),
         # issue 14 — patent agents (rows of the agents feature below)
+        ("agents", "GET", "/staff/agents/", None,
+         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
+        ("new agent", "GET", "/staff/agents/new", None,
+         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200}, 403),
+        ("save new agent empty", "POST", "/staff/agents/new", {}, leads, 403),
+        ("edit A's agent", "GET", f"/staff/agents/{w['agent']}", None,
+         {"lead_a": 200, "admin": 200}, 403),
+        ("save A's agent empty", "POST", f"/staff/agents/{w['agent']}", {}, lead_a, 403),
         # issue 14 — association measures (rows of the association feature below)
+        ("measure kinds", "GET", "/staff/association/measure-kinds", None,
+         {"association": 200, "admin": 200, "admin_sh": 200}, 403),
+        ("add measure kind empty", "POST", "/staff/association/measure-kinds", {},
+         {"association": 422, "admin": 422, "admin_sh": 422}, 403),
+        ("rename measure kind empty", "POST",
+         f"/staff/association/measure-kinds/{w['measure_kind']}", {},
+         {"association": 422, "admin": 422, "admin_sh": 422}, 403),
+        ("deactivate measure kind", "POST",
+         f"/staff/association/measure-kinds/{w['measure_kind']}/deactivate", {},
+         {"association": 302, "admin": 302, "admin_sh": 302}, 403),
+        ("new measure, own bureau", "GET", "/staff/records/new/association_measure", None,
+         {"association": 200, "admin": 200, "admin_sh": 200}, 403),
+        ("new measure for A", "GET", "/staff/records/new/association_measure?bureau=140100",
+         None, {"admin": 200}, 403),
+        ("publish empty measure", "POST", "/staff/records/new/association_measure", {},
+         {"association": 422, "admin": 422, "admin_sh": 422}, 403),
+        ("edit the association's measure", "GET",
+         f"/staff/records/association_measure/{w['measure']}", None,
+         {"association": 200, "admin": 200}, 403),
+        ("save the association's measure empty", "POST",
+         f"/staff/records/association_measure/{w['measure']}", {},
+         {"association": 422, "admin": 422}, 403),
+        ("withdraw the association's measure, no reason", "POST",
+         f"/staff/records/association_measure/{w['measure']}/withdraw", {"reason": ""},
+         {"association": 422, "admin": 422}, 403),
         # issue 14 — typical cases (rows of the typical-cases feature below)
+        ("typical cases", "GET", "/staff/cases/", None,
+         {"lead_a": 200, "lead_b": 200, "admin": 200, "admin_sh": 200, "association": 200},
+         403),
+        ("new case for A", "GET", "/staff/cases/new?bureau=140100", None,
+         {"lead_a": 200, "admin": 200}, 403),
+        ("save empty case for A", "POST", "/staff/cases/new?bureau=140100", {}, lead_a, 403),
+        ("edit A's case", "GET", f"/staff/cases/{w['case']}", None,
+         {"lead_a": 200, "admin": 200}, 403),
+        ("save A's case empty", "POST", f"/staff/cases/{w['case']}", {}, lead_a, 403),
+        ("publish A's published case", "POST", f"/staff/cases/{w['case']}/publish", {},
+         lead_a, 403),
+        ("withdraw A's case without reason", "POST", f"/staff/cases/{w['case']}/withdraw",
+         {"reason": ""}, lead_a, 403),
         # issue 14 — credit repair (rows of the credit-repair feature below)
+        ("repair list default", "GET", "/staff/repairs/", None, TIP_STAFF, 403),
+        ("repair list A", "GET", "/staff/repairs/?bureau=140100", None, ok_a, 403),
+        ("repair application of A", "GET", f"/staff/repairs/{w['repair']}", None, ok_a, 404),
+        ("repair file of A", "GET", f"/staff/repairs/{w['repair']}/files/{w['repair_file']}",
+         None, ok_a, 404),
+        ("verify A's applicant, no note", "POST", f"/staff/repairs/{w['repair']}/verify",
+         {"note": ""}, {"staff_a": 422, "lead_a": 422, "admin": 422}, 404),
+        ("approve A's application unverified", "POST", f"/staff/repairs/{w['repair']}/approve",
+         {}, {"staff_a": 403, "lead_a": 409, "admin": 409}, 404),
+        ("refuse A's application, no reason", "POST", f"/staff/repairs/{w['repair']}/refuse",
+         {"reason": ""}, {"staff_a": 403, "lead_a": 422, "admin": 422}, 404),
     ]
 
 
