@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import socket
 from email.utils import format_datetime
 
 from flask import Flask, Response, current_app, has_request_context, request, session
@@ -53,18 +54,22 @@ VERSION_KEY = "register_version"
 CHANGED = "register_changed"  # session.info flag: this transaction wrote to the register
 MEMO = "portal.register_version"  # the version, read once per request
 PUBLIC = "portal.shared_page"  # set on a shared request: {"etag": …, "hit": …}
+HOST = socket.gethostname()
 
 # What the public pages show: the register, its bureaus and divisions, the site's facts.
 REGISTER_MODELS = (Agency, AgencyFormerName, SpotCheck, Penalty, CreditGrade, ListEntry,
                    Bureau, Division, SiteMeta)
 REGISTER_TABLES = frozenset(m.__tablename__ for m in REGISTER_MODELS)
 
+# Pages answered from this host's search index as well: it may lag the data version (a
+# follower catching up, a rebuild), so their version also names the index's state
+# (``Engine.index_version``) and the host.
+INDEX_ENDPOINTS = frozenset({"search.search"})
+
 # Pages that show the public register and nothing about the visitor.
-PUBLIC_ENDPOINTS = frozenset({
+PUBLIC_ENDPOINTS = INDEX_ENDPOINTS | frozenset({
     # The agency's profile too: its report button leads to a page that asks to issue the
-    # report (check.confirm_report) when the page is shared.  Not search: it answers from
-    # this host's index, which may lag the data version (a follower catching up, a
-    # rebuild); its counts are remembered per index commit instead.
+    # report (check.confirm_report) when the page is shared.
     "register.home", "register.agencies", "register.agency", "register.bureaus",
     "register.open_data",
     "register.penalties", "register.penalty", "register.spot_checks", "register.spot_check",
@@ -165,8 +170,16 @@ def _shared_request() -> bool:
 
 
 def _etag(version: str) -> str:
-    raw = f"{version}|{get_locale()}|{int(is_partial())}"
+    raw = f"{version}|{get_locale()}|{int(is_partial())}|{_index_part()}"
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def _index_part() -> str:
+    """For a page answered from the search index: this host and its index's state."""
+    if request.endpoint not in INDEX_ENDPOINTS:
+        return ""
+    engine = current_app.extensions.get("search")
+    return f"{HOST}:{engine.index_version() if engine is not None else 'none'}"
 
 
 def _page_key(etag: str) -> str:
@@ -176,6 +189,8 @@ def _page_key(etag: str) -> str:
 def _not_modified(etag: str, modified: dt.datetime) -> bool:
     if request.if_none_match:
         return request.if_none_match.contains_weak(etag)
+    if request.endpoint in INDEX_ENDPOINTS:  # the index changes apart from the data
+        return False
     since = request.if_modified_since
     return since is not None and since >= modified.replace(microsecond=0)
 
@@ -210,7 +225,8 @@ def mark_shared_page(response: Response) -> Response:
         return response
     version, modified = data_version()
     response.set_etag(shared["etag"], weak=True)
-    response.headers["Last-Modified"] = format_datetime(modified, usegmt=True)
+    if request.endpoint not in INDEX_ENDPOINTS:
+        response.headers["Last-Modified"] = format_datetime(modified, usegmt=True)
     response.headers["Cache-Control"] = (
         f"public, max-age={current_app.config['PUBLIC_MAX_AGE_SECONDS']}")
     response.vary.add("Cookie")  # the language cookie

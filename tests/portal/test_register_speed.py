@@ -248,3 +248,38 @@ def test_the_penalty_list_does_not_query_per_row(client, app):
     client.get("/penalties/")
     many = _statements(app, client, "/penalties/?page=1")
     assert many <= few
+
+
+def test_the_search_page_is_shared_and_follows_this_hosts_index(client, app):
+    """Search answers from this host's index: its shared page is kept under the index's
+    state as well as the data version, so a change the index has not applied yet (a
+    follower behind) leaves the page as the index answers, and applying it changes the
+    page at once (issue 19)."""
+    from search.changes import catch_up
+
+    with app.app_context():
+        make_penalty(party_name="甲乙咨询工作室")
+        db.session.commit()
+    url = "/search/?q=%E5%92%A8%E8%AF%A2%E5%B7%A5%E4%BD%9C%E5%AE%A4"  # 咨询工作室
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    assert "Last-Modified" not in first.headers  # the index changes apart from the data
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert "甲乙" in first.get_data(as_text=True)
+
+    app.config["SEARCH_APPLY_ON_COMMIT"] = False  # as on a host whose follower is behind
+    try:
+        with app.app_context():
+            make_penalty(party_name="丙丁咨询工作室")
+            db.session.commit()
+        behind = client.get(url)
+        assert "丙丁" not in behind.get_data(as_text=True)
+        with app.app_context():
+            assert catch_up(app) >= 1
+        caught_up = client.get(url, headers={"If-None-Match": behind.headers["ETag"]})
+        assert caught_up.status_code == 200
+        assert "丙丁" in caught_up.get_data(as_text=True)
+    finally:
+        app.config["SEARCH_APPLY_ON_COMMIT"] = True
