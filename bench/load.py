@@ -100,7 +100,9 @@ def stop(proc: subprocess.Popen) -> None:
 
 def wrk(url: str, args) -> dict:
     out = subprocess.run(["wrk", f"-t{args.threads}", f"-c{args.connections}",
-                          f"-d{args.duration}s", "--latency", "--timeout", "30s", url],
+                          f"-d{args.duration}s", "--latency", "--timeout", "30s",
+                          # as every browser asks (the CSV download is then sent gzipped)
+                          "-H", "Accept-Encoding: gzip, deflate, br", url],
                          check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)

@@ -283,3 +283,33 @@ def test_the_search_page_is_shared_and_follows_this_hosts_index(client, app):
         assert "丙丁" in caught_up.get_data(as_text=True)
     finally:
         app.config["SEARCH_APPLY_ON_COMMIT"] = True
+
+
+def test_a_client_that_accepts_gzip_gets_the_compressed_copy(client, app):
+    """The same CSV, compressed once per change beside it (issue 19: the download's speed
+    was the bytes); a client without gzip gets the plain file; both vary on it."""
+    import gzip
+
+    with app.app_context():
+        for n in range(30):
+            make_penalty(decision_number=f"并市监罚〔2025〕{7000 + n}号")
+        db.session.commit()
+    plain = client.get("/data/penalty.csv", headers={"Accept-Encoding": "identity"})
+    packed = client.get("/data/penalty.csv", headers={"Accept-Encoding": "gzip, br"})
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in plain.headers["Vary"] and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) * 3 < len(plain.get_data())
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get("/data/penalty.csv", headers={"Accept-Encoding": "gzip",
+                                                     "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304
+    with app.app_context():
+        make_penalty(decision_number="并市监罚〔2025〕8889号")
+        db.session.commit()
+    newer = client.get("/data/penalty.csv", headers={"Accept-Encoding": "gzip"})
+    assert b"8889" in gzip.decompress(newer.get_data())
+    folder = __import__("pathlib").Path(app.instance_path) / "open-data"
+    assert len(list(folder.glob("penalty-*.csv.gz"))) == 1
