@@ -23,8 +23,10 @@ them ``no-store``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import secrets
 import socket
 from email.utils import format_datetime
@@ -34,6 +36,7 @@ from flask_babel import get_locale
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from ..check.models import SiteText
 from ..extensions import cache, db
 from ..htmx import is_partial
 from ..timeutil import today as today_cn
@@ -55,10 +58,12 @@ CHANGED = "register_changed"  # session.info flag: this transaction wrote to the
 MEMO = "portal.register_version"  # the version, read once per request
 PUBLIC = "portal.shared_page"  # set on a shared request: {"etag": …, "hit": …}
 HOST = socket.gethostname()
+RELEASE = "portal.page_release"  # app.extensions: the release_token of the running code
 
-# What the public pages show: the register, its bureaus and divisions, the site's facts.
+# What the public pages show: the register, its bureaus and divisions, the site's facts
+# and the wording an administrator edits (the profile's attention panel).
 REGISTER_MODELS = (Agency, AgencyFormerName, SpotCheck, Penalty, CreditGrade, ListEntry,
-                   Bureau, Division, SiteMeta)
+                   Bureau, Division, SiteMeta, SiteText)
 REGISTER_TABLES = frozenset(m.__tablename__ for m in REGISTER_MODELS)
 
 # Pages answered from this host's search index as well: it may lag the data version (a
@@ -170,7 +175,8 @@ def _shared_request() -> bool:
 
 
 def _etag(version: str) -> str:
-    raw = f"{version}|{get_locale()}|{int(is_partial())}|{_index_part()}"
+    release = current_app.extensions.get(RELEASE, "")
+    raw = f"{version}|{release}|{get_locale()}|{int(is_partial())}|{_index_part()}"
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
@@ -260,7 +266,25 @@ def is_shared_page() -> bool:
     return has_request_context() and PUBLIC in request.environ
 
 
+def release_token(app: Flask) -> str:
+    """What the pages are made from besides the data: the code, templates and catalogues
+    (their newest modification time and count).  A deploy changes it, so neither the
+    shared cache (which outlives a restart in Redis) nor a browser keeps an old page."""
+    newest, count = 0, 0
+    project = os.path.dirname(app.root_path)
+    roots = [os.path.join(project, package) for package in ("portal", "intake", "search")]
+    for root in [*roots, os.path.join(app.root_path, app.template_folder or "templates")]:
+        for dirpath, _dirs, files in os.walk(root):
+            for name in files:
+                if name.endswith((".py", ".html", ".mo", ".txt", ".xml")):
+                    with contextlib.suppress(OSError):
+                        newest = max(newest, os.stat(os.path.join(dirpath, name)).st_mtime_ns)
+                        count += 1
+    return f"{newest:x}.{count:x}"
+
+
 def init_app(app: Flask) -> None:
+    app.extensions[RELEASE] = release_token(app)
     cache.init_app(app, config=cache_config(app))
     app.context_processor(lambda: {"shared_page": is_shared_page()})
     # As the blueprints' own hooks: they run after every application-wide before_request

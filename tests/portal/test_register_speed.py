@@ -313,3 +313,27 @@ def test_a_client_that_accepts_gzip_gets_the_compressed_copy(client, app):
     assert b"8889" in gzip.decompress(newer.get_data())
     folder = __import__("pathlib").Path(app.instance_path) / "open-data"
     assert len(list(folder.glob("penalty-*.csv.gz"))) == 1
+
+
+def test_a_cached_page_follows_the_wording_and_the_code_it_is_made_from(client, app):
+    """Pages are kept for hours under the data version: what else they are made from moves
+    the version too — an administrator's wording (SiteText) and the running code (a deploy
+    with the same data must not serve an old page from Redis)."""
+    from portal.check import texts
+    from portal.register import caching
+
+    with app.app_context():
+        agency = make_agency()
+        db.session.commit()
+        url = f"/agencies/{agency.uscc}"
+    first = client.get(url)
+    assert "管理员改写的说明文字" not in first.get_data(as_text=True)
+    with app.test_request_context():
+        texts.set_text("attention_none", "zh_CN", "管理员改写的说明文字")
+        db.session.commit()
+    edited = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert edited.status_code == 200
+    assert "管理员改写的说明文字" in edited.get_data(as_text=True)
+    app.extensions[caching.RELEASE] = "another-release"
+    deployed = client.get(url, headers={"If-None-Match": edited.headers["ETag"]})
+    assert deployed.status_code == 200 and deployed.headers["ETag"] != edited.headers["ETag"]
