@@ -61,10 +61,12 @@ def build_instance(path: str, agencies: int) -> None:
 
 
 def app_env(instance: str, args) -> dict:
-    return dict(os.environ, PORTAL_INSTANCE_PATH=instance,
-                PORTAL_SECRET_KEY=secrets.token_urlsafe(40), PORTAL_RATELIMIT_ENABLED="0",
-                PORTAL_PAGE_CACHE_SECONDS=str(args.page_cache),
-                PORTAL_WORKERS=str(args.workers), WEB_CONCURRENCY=str(args.workers))
+    env = dict(os.environ, PORTAL_INSTANCE_PATH=instance,
+               PORTAL_SECRET_KEY=secrets.token_urlsafe(40), PORTAL_RATELIMIT_ENABLED="0",
+               PORTAL_WORKERS=str(args.workers), WEB_CONCURRENCY=str(args.workers))
+    if args.page_cache is not None:
+        env["PORTAL_PAGE_CACHE_SECONDS"] = str(args.page_cache)
+    return env
 
 
 def start_gunicorn(module: str, port: int, env: dict, cwd: str) -> subprocess.Popen:
@@ -100,7 +102,9 @@ def stop(proc: subprocess.Popen) -> None:
 
 def wrk(url: str, args) -> dict:
     out = subprocess.run(["wrk", f"-t{args.threads}", f"-c{args.connections}",
-                          f"-d{args.duration}s", "--latency", "--timeout", "30s", url],
+                          f"-d{args.duration}s", "--latency", "--timeout", "30s",
+                          # as every browser asks (the CSV download is then sent gzipped)
+                          "-H", "Accept-Encoding: gzip, deflate, br", url],
                          check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
@@ -227,8 +231,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--page-cache", type=int, default=60,
-                        help="PORTAL_PAGE_CACHE_SECONDS of the measured app (0: render each page)")
+    parser.add_argument("--page-cache", type=int, default=None,
+                        help="PORTAL_PAGE_CACHE_SECONDS of the measured app (default: the app's "
+                             "own; 0: render each page)")
     parser.add_argument("--sql", action="store_true",
                         help="print SQL statements and time per page instead (in-process)")
     parser.add_argument("-v", "--verbose", action="store_true", help="with --sql: the statements")

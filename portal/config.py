@@ -96,9 +96,11 @@ SETTINGS: tuple[Setting, ...] = (
             "worker and host shares it), simple:// (per process), null:// (off); None: the "
             "rate limits' Redis when RATELIMIT_STORAGE_URI is redis://, else simple://.",
             env="PORTAL_CACHE_URL"),
-    Setting("PAGE_CACHE_SECONDS", 60,
-            "Seconds a rendered public register page is kept in the shared cache (keyed by the "
-            "register's data version, so a publish shows at once); 0: pages are not kept.",
+    Setting("PAGE_CACHE_SECONDS", 6 * 3600,
+            "Seconds a rendered public register page is kept in the shared cache; 0: pages are "
+            "not kept.  It is keyed by the register's data version (a publish shows at once), "
+            "the day, the running code (a deploy shows at once) and, for search, this host's "
+            "index, so the time only bounds how long an unused page takes memory.",
             env="PORTAL_PAGE_CACHE_SECONDS", value_type=int),
     Setting("PUBLIC_MAX_AGE_SECONDS", 60,
             "Cache-Control max-age of the public register pages (browsers, proxies, CDNs "

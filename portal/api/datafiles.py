@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import gzip
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -32,19 +34,39 @@ def cache_dir() -> Path:
     return path
 
 
-def cached_csv(dataset: Dataset) -> Path:
-    """The full CSV of ``dataset`` as /data/<kind>.csv serves it, for this data version."""
+def cached_csv(dataset: Dataset, *, gzipped: bool = False) -> Path:
+    """The full CSV of ``dataset`` as /data/<kind>.csv serves it, for this data version;
+    with ``gzipped`` its gzip-compressed copy (written beside it, at the same time), which
+    is what a client that accepts gzip is sent: a fifth of the bytes to send and to carry."""
     from ..register.caching import data_version
 
     folder = cache_dir()
     path = folder / f"{dataset.download}-{data_version()[0]}.csv"
-    if path.exists():
-        return path
+    wanted = _gzip_path(path) if gzipped else path
+    if wanted.exists():
+        return wanted
     with open(folder / f".{dataset.download}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer; the others wait, then find the file
-        if not path.exists():
+        if not wanted.exists():
             _write_csv(dataset, folder, path)
-    return path
+    return wanted
+
+
+def _gzip_path(path: Path) -> Path:
+    return path.with_name(path.name + ".gz")
+
+
+def _write_gzip(path: Path, folder: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(
+                filename=path.name, mode="wb", fileobj=raw, compresslevel=6, mtime=0) as out, \
+                open(path, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+        os.replace(tmp, _gzip_path(path))
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _write_csv(dataset: Dataset, folder: Path, path: Path) -> None:
@@ -60,9 +82,11 @@ def _write_csv(dataset: Dataset, folder: Path, path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    for old in folder.glob(f"{dataset.download}-*.csv"):
-        if old != path:
-            old.unlink(missing_ok=True)
+    _write_gzip(path, folder)
+    for pattern in (f"{dataset.download}-*.csv", f"{dataset.download}-*.csv.gz"):
+        for old in folder.glob(pattern):
+            if old not in (path, _gzip_path(path)):
+                old.unlink(missing_ok=True)
 
 
 def data_files() -> list[dict]:

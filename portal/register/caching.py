@@ -23,9 +23,12 @@ them ``no-store``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import secrets
+import socket
 from email.utils import format_datetime
 
 from flask import Flask, Response, current_app, has_request_context, request, session
@@ -34,6 +37,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from ..cases.models import CaseLink, CaseTag, TypicalCase  # issue 14 — typical cases
+from ..check.models import SiteText
 from ..extensions import cache, db
 from ..htmx import is_partial
 from ..timeutil import today as today_cn
@@ -58,10 +62,13 @@ VERSION_KEY = "register_version"
 CHANGED = "register_changed"  # session.info flag: this transaction wrote to the register
 MEMO = "portal.register_version"  # the version, read once per request
 PUBLIC = "portal.shared_page"  # set on a shared request: {"etag": …, "hit": …}
+HOST = socket.gethostname()
+RELEASE = "portal.page_release"  # app.extensions: the release_token of the running code
 
-# What the public pages show: the register, its bureaus and divisions, the site's facts.
+# What the public pages show: the register, its bureaus and divisions, the site's facts
+# and the wording an administrator edits (the profile's attention panel).
 REGISTER_MODELS = (Agency, AgencyFormerName, SpotCheck, Penalty, CreditGrade, ListEntry,
-                   Bureau, Division, SiteMeta)
+                   Bureau, Division, SiteMeta, SiteText)
 # issue 14 — typical cases: shown on the register's pages (profiles, records, /cases/)
 REGISTER_MODELS += (TypicalCase, CaseTag, CaseLink)
 # issue 14 — association measures: the records and their vocabulary (names on the pages)
@@ -70,12 +77,15 @@ REGISTER_MODELS += (AssociationMeasure, AssociationMeasureKind)
 REGISTER_MODELS += (Agent, AgentPractice)
 REGISTER_TABLES = frozenset(m.__tablename__ for m in REGISTER_MODELS)
 
+# Pages answered from this host's search index as well: it may lag the data version (a
+# follower catching up, a rebuild), so their version also names the index's state
+# (``Engine.index_version``) and the host.
+INDEX_ENDPOINTS = frozenset({"search.search"})
+
 # Pages that show the public register and nothing about the visitor.
-PUBLIC_ENDPOINTS = frozenset({
+PUBLIC_ENDPOINTS = INDEX_ENDPOINTS | frozenset({
     # The agency's profile too: its report button leads to a page that asks to issue the
-    # report (check.confirm_report) when the page is shared.  Not search: it answers from
-    # this host's index, which may lag the data version (a follower catching up, a
-    # rebuild); its counts are remembered per index commit instead.
+    # report (check.confirm_report) when the page is shared.
     "register.home", "register.agencies", "register.agency", "register.bureaus",
     "register.open_data",
     "register.penalties", "register.penalty", "register.spot_checks", "register.spot_check",
@@ -182,8 +192,17 @@ def _shared_request() -> bool:
 
 
 def _etag(version: str) -> str:
-    raw = f"{version}|{get_locale()}|{int(is_partial())}"
+    release = current_app.extensions.get(RELEASE, "")
+    raw = f"{version}|{release}|{get_locale()}|{int(is_partial())}|{_index_part()}"
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def _index_part() -> str:
+    """For a page answered from the search index: this host and its index's state."""
+    if request.endpoint not in INDEX_ENDPOINTS:
+        return ""
+    engine = current_app.extensions.get("search")
+    return f"{HOST}:{engine.index_version() if engine is not None else 'none'}"
 
 
 def _page_key(etag: str) -> str:
@@ -193,6 +212,8 @@ def _page_key(etag: str) -> str:
 def _not_modified(etag: str, modified: dt.datetime) -> bool:
     if request.if_none_match:
         return request.if_none_match.contains_weak(etag)
+    if request.endpoint in INDEX_ENDPOINTS:  # the index changes apart from the data
+        return False
     since = request.if_modified_since
     return since is not None and since >= modified.replace(microsecond=0)
 
@@ -227,7 +248,8 @@ def mark_shared_page(response: Response) -> Response:
         return response
     version, modified = data_version()
     response.set_etag(shared["etag"], weak=True)
-    response.headers["Last-Modified"] = format_datetime(modified, usegmt=True)
+    if request.endpoint not in INDEX_ENDPOINTS:
+        response.headers["Last-Modified"] = format_datetime(modified, usegmt=True)
     response.headers["Cache-Control"] = (
         f"public, max-age={current_app.config['PUBLIC_MAX_AGE_SECONDS']}")
     response.vary.add("Cookie")  # the language cookie
@@ -261,7 +283,25 @@ def is_shared_page() -> bool:
     return has_request_context() and PUBLIC in request.environ
 
 
+def release_token(app: Flask) -> str:
+    """What the pages are made from besides the data: the code, templates and catalogues
+    (their newest modification time and count).  A deploy changes it, so neither the
+    shared cache (which outlives a restart in Redis) nor a browser keeps an old page."""
+    newest, count = 0, 0
+    project = os.path.dirname(app.root_path)
+    roots = [os.path.join(project, package) for package in ("portal", "intake", "search")]
+    for root in [*roots, os.path.join(app.root_path, app.template_folder or "templates")]:
+        for dirpath, _dirs, files in os.walk(root):
+            for name in files:
+                if name.endswith((".py", ".html", ".mo", ".txt", ".xml")):
+                    with contextlib.suppress(OSError):
+                        newest = max(newest, os.stat(os.path.join(dirpath, name)).st_mtime_ns)
+                        count += 1
+    return f"{newest:x}.{count:x}"
+
+
 def init_app(app: Flask) -> None:
+    app.extensions[RELEASE] = release_token(app)
     cache.init_app(app, config=cache_config(app))
     app.context_processor(lambda: {"shared_page": is_shared_page()})
     # As the blueprints' own hooks: they run after every application-wide before_request

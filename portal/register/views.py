@@ -151,9 +151,13 @@ def download(kind):
     dataset = kinds.for_download(kind)
     if dataset is None:
         abort(404)
-    response = send_file(cached_csv(dataset), mimetype="text/csv", conditional=True,
-                         as_attachment=True,
+    gzipped = request.accept_encodings["gzip"] > 0
+    response = send_file(cached_csv(dataset, gzipped=gzipped), mimetype="text/csv",
+                         conditional=True, as_attachment=True,
                          download_name=f"{kind}-{today_cn().isoformat()}.csv")
+    if gzipped:
+        response.content_encoding = "gzip"
+    response.vary.add("Accept-Encoding")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = (
         f"public, max-age={current_app.config['PUBLIC_MAX_AGE_SECONDS']}")

@@ -154,6 +154,24 @@ class Engine:
     def gen_path(self, name: str) -> str:
         return os.path.join(self.root, name)
 
+    def index_version(self) -> str:
+        """What a search answers from now, as a short string that changes with every commit
+        (and rebuild) of this host's index: the generation, its folder's modification time
+        (the engines' commits create or rename files in it) and the write journal's size.
+        Pages rendered from the index are cached under it (portal.register.caching)."""
+        name = self.current_generation()
+        if name is None:
+            return "none"
+        parts = [name]
+        for path in (self.gen_path(name), os.path.join(self.root, "journal")):
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                parts.append("-")
+                continue
+            parts.append(f"{st.st_mtime_ns:x}.{st.st_size:x}")
+        return ":".join(parts)
+
     @contextlib.contextmanager
     def write_lock(self):
         """One writer at a time, across threads and processes."""

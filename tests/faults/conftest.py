@@ -82,14 +82,21 @@ def portal_env(db_url: str, instance: str) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, db_url: str, instance: str, workers: int = 2):
+    """gunicorn with the deploy configuration (deploy/gunicorn.conf.py), ``workers``
+    processes of ``worker_class`` (``threads`` each for gthread)."""
+
+    def __init__(self, db_url: str, instance: str, workers: int = 2,
+                 worker_class: str = "sync", threads: int = 1):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = portal_env(db_url, instance)
+        self.env["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(instance, "prometheus")
         self.log = open(os.path.join(instance, "gunicorn.log"), "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "-w", str(workers),
-             "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--timeout", "60", "wsgi:app"],
+            [os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+             "-c", os.path.join(ROOT, "deploy", "gunicorn.conf.py"), "-w", str(workers),
+             "-k", worker_class, "--threads", str(threads), "-b", f"127.0.0.1:{self.port}",
+             "--max-requests", "0", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_up()
 
@@ -114,7 +121,8 @@ class Gunicorn:
             return [int(p) for p in f.read().split()]
 
     def log_text(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log.name, encoding="utf-8", errors="replace") as f:
             return f.read()
 

@@ -248,3 +248,92 @@ def test_the_penalty_list_does_not_query_per_row(client, app):
     client.get("/penalties/")
     many = _statements(app, client, "/penalties/?page=1")
     assert many <= few
+
+
+def test_the_search_page_is_shared_and_follows_this_hosts_index(client, app):
+    """Search answers from this host's index: its shared page is kept under the index's
+    state as well as the data version, so a change the index has not applied yet (a
+    follower behind) leaves the page as the index answers, and applying it changes the
+    page at once (issue 19)."""
+    from search.changes import catch_up
+
+    with app.app_context():
+        make_penalty(party_name="甲乙咨询工作室")
+        db.session.commit()
+    url = "/search/?q=%E5%92%A8%E8%AF%A2%E5%B7%A5%E4%BD%9C%E5%AE%A4"  # 咨询工作室
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    assert "Last-Modified" not in first.headers  # the index changes apart from the data
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert "甲乙" in first.get_data(as_text=True)
+
+    app.config["SEARCH_APPLY_ON_COMMIT"] = False  # as on a host whose follower is behind
+    try:
+        with app.app_context():
+            make_penalty(party_name="丙丁咨询工作室")
+            db.session.commit()
+        behind = client.get(url)
+        assert "丙丁" not in behind.get_data(as_text=True)
+        with app.app_context():
+            assert catch_up(app) >= 1
+        caught_up = client.get(url, headers={"If-None-Match": behind.headers["ETag"]})
+        assert caught_up.status_code == 200
+        assert "丙丁" in caught_up.get_data(as_text=True)
+    finally:
+        app.config["SEARCH_APPLY_ON_COMMIT"] = True
+
+
+def test_a_client_that_accepts_gzip_gets_the_compressed_copy(client, app):
+    """The same CSV, compressed once per change beside it (issue 19: the download's speed
+    was the bytes); a client without gzip gets the plain file; both vary on it."""
+    import gzip
+
+    with app.app_context():
+        for n in range(30):
+            make_penalty(decision_number=f"并市监罚〔2025〕{7000 + n}号")
+        db.session.commit()
+    plain = client.get("/data/penalty.csv", headers={"Accept-Encoding": "identity"})
+    packed = client.get("/data/penalty.csv", headers={"Accept-Encoding": "gzip, br"})
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in plain.headers["Vary"] and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) * 3 < len(plain.get_data())
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get("/data/penalty.csv", headers={"Accept-Encoding": "gzip",
+                                                     "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304
+    with app.app_context():
+        make_penalty(decision_number="并市监罚〔2025〕8889号")
+        db.session.commit()
+    newer = client.get("/data/penalty.csv", headers={"Accept-Encoding": "gzip"})
+    assert b"8889" in gzip.decompress(newer.get_data())
+    folder = __import__("pathlib").Path(app.instance_path) / "open-data"
+    assert len(list(folder.glob("penalty-*.csv.gz"))) == 1
+
+
+def test_a_cached_page_follows_the_wording_and_the_code_it_is_made_from(client, app):
+    """Pages are kept for hours under the data version: what else they are made from moves
+    the version too — an administrator's wording (SiteText) and the running code (a deploy
+    with the same data must not serve an old page from Redis)."""
+    from portal.check import texts
+    from portal.register import caching
+
+    with app.app_context():
+        agency = make_agency()
+        db.session.commit()
+        url = f"/agencies/{agency.uscc}"
+    first = client.get(url)
+    assert "管理员改写的说明文字" not in first.get_data(as_text=True)
+    with app.test_request_context():
+        texts.set_text("attention_none", "zh_CN", "管理员改写的说明文字")
+        db.session.commit()
+    edited = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert edited.status_code == 200
+    assert "管理员改写的说明文字" in edited.get_data(as_text=True)
+    app.extensions[caching.RELEASE] = "another-release"
+    deployed = client.get(url, headers={"If-None-Match": edited.headers["ETag"]})
+    assert deployed.status_code == 200 and deployed.headers["ETag"] != edited.headers["ETag"]
