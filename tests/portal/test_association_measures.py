@@ -105,9 +105,12 @@ def test_form_errors_are_422_in_the_page_language(app, world):
     doc = post_form(client, "/staff/records/new/association_measure?lang=en",
                     _form(world, measure="罚款"), status=422)
     assert "罚款" in doc.get_text()
-    post_form(client, "/staff/records/new/association_measure", _form(world))
+    post_form(client, "/staff/records/new/association_measure?lang=zh_CN", _form(world))
     again = post_form(client, "/staff/records/new/association_measure", _form(world), status=422)
     assert "已经公示过" in again.get_text()
+    english = post_form(client, "/staff/records/new/association_measure?lang=en", _form(world),
+                        status=422)
+    assert "has already been published" in english.get_text()
 
 
 def test_measure_against_an_agent_names_the_agency_at_the_time(app, world):
