@@ -66,7 +66,22 @@ def app_env(instance: str, args) -> dict:
                PORTAL_WORKERS=str(args.workers), WEB_CONCURRENCY=str(args.workers))
     if args.page_cache is not None:
         env["PORTAL_PAGE_CACHE_SECONDS"] = str(args.page_cache)
+    if args.cache_url:
+        env["PORTAL_CACHE_URL"] = args.cache_url
     return env
+
+
+def redis_cache_url(url: str = "redis://127.0.0.1:6379/15") -> str:
+    """The shared cache production uses (Redis), emptied, when one answers here; else ""
+    (each worker then keeps its own cache, lost whenever gunicorn recycles the worker)."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        client.flushdb()
+    except Exception:  # noqa: BLE001 - no Redis: the per-process cache
+        return ""
+    return url
 
 
 def start_gunicorn(module: str, port: int, env: dict, cwd: str) -> subprocess.Popen:
@@ -171,7 +186,8 @@ def run_load(args, pages) -> None:
 def report(results: dict, size: int, args) -> None:
     bare = results["bare page"]
     print(f"\ngunicorn -w {args.workers} -k sync, wrk -t{args.threads} -c{args.connections} "
-          f"-d{args.duration}s, {args.runs} run(s), page cache {args.page_cache} s; "
+          f"-d{args.duration}s, {args.runs} run(s), page cache {args.page_cache} s, "
+          f"shared cache {args.cache_url or 'per process'}; "
           f"home page {size} bytes, the bare page the same size")
     print(f"{'page':28} {'req/s':>16} {'p99 ms':>16} {'share of bare':>16}  errors")
     for label, runs in results.items():
@@ -231,6 +247,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--cache-url", default=None,
+                        help="PORTAL_CACHE_URL of the measured app (default: Redis on "
+                             "127.0.0.1:6379/15 when it answers, as in production; "
+                             "'simple://' for the per-process cache)")
     parser.add_argument("--page-cache", type=int, default=None,
                         help="PORTAL_PAGE_CACHE_SECONDS of the measured app (default: the app's "
                              "own; 0: render each page)")
@@ -238,6 +258,8 @@ def main() -> None:
                         help="print SQL statements and time per page instead (in-process)")
     parser.add_argument("-v", "--verbose", action="store_true", help="with --sql: the statements")
     args = parser.parse_args()
+    if args.cache_url is None:
+        args.cache_url = redis_cache_url()
     if not os.path.exists(os.path.join(args.instance, "portal.db")):
         build_instance(args.instance, args.agencies)
     if not args.sql and shutil.which("wrk") is None:
