@@ -573,11 +573,7 @@ def _clean_party(c: Cleaner) -> None:
         else:
             c.errors["party_name"] = _("%(label)s不能为空", label=c.label("party_name"))
     elif agent is not None:
-        if not same_name(c.out["party_name"], agent.name):
-            c.errors["party_name"] = _(
-                "%(label)s“%(given)s”与执业证号 %(no)s 登记的专利代理师“%(name)s”不符",
-                label=c.label("party_name"), given=c.out["party_name"],
-                no=agent.certificate_no, name=agent.name)
+        _check_agent_name(c, agent)
     elif agency is not None:
         c.check_name("party_name", agency)
     if agency is not None and not party_uscc and agent is None:
@@ -590,14 +586,8 @@ def _clean_agent_party(c: Cleaner) -> Agent | None:
     """issue 14 — patent agents: the registered agent a penalty is against, by 代理师执业证号;
     without the field (a correction of other fields, an import without the column) the
     stored agent stays."""
-    from .agents import find_agent, normalize_certificate
-
     if "agent_certificate_no" in c.data:
-        number = normalize_certificate(c.raw("agent_certificate_no"))
-        agent = find_agent(number) if number else None
-        if number and agent is None:
-            c.errors["agent_certificate_no"] = _(
-                "登记簿中没有执业证号为 %(no)s 的专利代理师", no=number)
+        agent = _registered_agent(c)
     elif isinstance(c.raw("agent"), Agent):
         agent = c.raw("agent")
     else:
@@ -605,6 +595,29 @@ def _clean_agent_party(c: Cleaner) -> Agent | None:
         agent = db.session.get(Agent, int(agent_id)) if agent_id else None
     c.out["agent_id"] = agent.id if agent is not None else None
     return agent
+
+
+def _registered_agent(c: Cleaner) -> Agent | None:
+    """The registered agent named by the field 代理师执业证号 (any spelling of the number):
+    None when the field is blank; an error when no agent has that number.  The one lookup
+    of a party agent (penalties, association measures)."""
+    from .agents import find_agent, normalize_certificate
+
+    number = normalize_certificate(c.raw("agent_certificate_no"))
+    agent = find_agent(number) if number else None
+    if number and agent is None:
+        c.errors["agent_certificate_no"] = _("登记簿中没有执业证号为 %(no)s 的专利代理师",
+                                             no=number)
+    return agent
+
+
+def _check_agent_name(c: Cleaner, agent: Agent) -> None:
+    """A party name given with an agent must be the registered agent's name."""
+    given = c.out.get("party_name")
+    if given is not None and not same_name(given, agent.name):
+        c.errors["party_name"] = _(
+            "%(label)s“%(given)s”与执业证号 %(no)s 登记的专利代理师“%(name)s”不符",
+            label=c.label("party_name"), given=given, no=agent.certificate_no, name=agent.name)
 
 
 def _peek_date(value: object) -> dt.date | None:
@@ -944,9 +957,9 @@ def _clean_association_measure(c: Cleaner) -> None:
     decided_by = c.text("decided_by", required=True, max_len=120)
     decided = c.date("decided_on", required=True)
     if agent is not None:  # the agency the agent practised in on the decision date
-        from ..association.parties import agency_at
+        from .agents import agency_on
 
-        c.out["agency"] = agency_at(agent, decided)
+        c.out["agency"] = agency_on(agent, decided) if decided else agent.agency
     if text_or_none(c.raw("authority")) is None and decided_by:
         c.data["authority"] = decided_by  # published by the deciding body unless said
     c.publication(default_date=decided)
@@ -960,14 +973,10 @@ def _clean_association_measure(c: Cleaner) -> None:
 
 def _clean_measure_party(c: Cleaner) -> Any:
     """The party: a registered agent (by 执业证号) or a registered agency (by USCC)."""
-    from ..association.parties import find_agent
-
     cert = c.text("agent_certificate_no", max_len=40)
     party_uscc = c.uscc("party_uscc", required=False)
-    agent = find_agent(cert) if cert else None
-    if cert and agent is None:
-        c.errors["agent_certificate_no"] = _("登记簿中没有执业证号为 %(no)s 的专利代理师", no=cert)
-    elif agent is not None:
+    agent = _registered_agent(c)
+    if agent is not None:
         c.out["agent_certificate_no"] = agent.certificate_no
         if party_uscc:
             c.errors["party_uscc"] = _("当事人为专利代理师时，不填写统一社会信用代码")
@@ -997,10 +1006,8 @@ def _clean_measure_party_name(c: Cleaner, agent: Any, agency: Any) -> None:
         c.errors["party_name"] = _("%(label)s不能为空", label=c.label("party_name"))
     elif agency is not None:
         c.check_name("party_name", agency)
-    elif agent is not None and not same_name(given, agent.name):
-        c.errors["party_name"] = _("%(label)s“%(given)s”与执业证号 %(no)s 登记的专利代理师"
-                                   "“%(name)s”不符", label=c.label("party_name"), given=given,
-                                   no=agent.certificate_no, name=agent.name)
+    elif agent is not None:
+        _check_agent_name(c, agent)
 
 
 def _clean_measure_kind(c: Cleaner) -> str | None:
