@@ -55,6 +55,12 @@ class RepairApplication(db.Model):
     record_kind: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[int] = mapped_column(Integer)
     open_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # The form's submission key (intake.receipts: its SHA-256, unique) and the tracking code
+    # sealed under it until ``sealed_until``: a double click, or Back and submit again,
+    # files one application and shows its receipt again instead of an error.
+    submission_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sealed_code: Mapped[str | None] = mapped_column(Text)
+    sealed_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     # The applicant as they gave it (checked against the record's party when filed).
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 
-from intake import calendar, codes, storage
+from intake import calendar, codes, receipts, storage
 from intake.workflow import _
 
 from ..auth import permissions
@@ -51,7 +51,9 @@ class ActionError(PortalError):
 @dataclass
 class Receipt:
     application: RepairApplication
-    code: str  # shown once, never stored
+    # shown once (and again to a repeated POST of the same form while the receipt window
+    # lasts, sealed under its submission key); None: that window is over
+    code: str | None
 
 
 # -- the record ----------------------------------------------------------------------
@@ -116,8 +118,22 @@ def check_applicant(record: Any, uscc: str, licence_no: str | None) -> None:
 
 # -- filing ----------------------------------------------------------------------------
 
+def replay(submission_key: str | None) -> Receipt | None:
+    """The application already filed with this form's ``submission_key`` and, while the
+    receipt window lasts, its tracking code (None afterwards); None when there is none."""
+    if not receipts.is_key(submission_key):
+        return None
+    application = db.session.scalar(db.select(RepairApplication).where(
+        RepairApplication.submission_hash == receipts.key_hash(submission_key or "")))
+    if application is None:
+        return None
+    fresh = application.sealed_until is not None and application.sealed_until > utcnow()
+    code = receipts.unseal(application.sealed_code, submission_key or "") if fresh else None
+    return Receipt(application, code)
+
+
 def submit_application(record: Any, data: dict, files: list[storage.CheckedFile], *,
-                       code: str | None = None) -> Receipt:
+                       code: str | None = None, submission_key: str | None = None) -> Receipt:
     """File an application for ``record`` (flushes).  ``data``: checked form values —
     uscc, licence_no, contact_name, contact_phone, contact_email, statement.  The
     record must be eligible today and have no open application; the applicant must be
@@ -150,6 +166,10 @@ def submit_application(record: Any, data: dict, files: list[storage.CheckedFile]
                                          province=bureau.code),
         created_at=moment,
     )
+    if receipts.is_key(submission_key):  # a repeated POST of this form shows this receipt
+        application.submission_hash = receipts.key_hash(submission_key or "")
+        application.sealed_code = receipts.seal(code, submission_key or "")
+        application.sealed_until = moment + receipts.window()
     db.session.add(application)
     db.session.flush()  # the id, and the one-open-application constraint, before any file
     application.reference = f"{REFERENCE_PREFIX}-{received_on.year}-{application.id:06d}"

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from intake import storage
+from intake import receipts, storage
 from intake.forms import TrackForm
 
 from ..auth import permissions
@@ -102,6 +102,9 @@ def _render_form(record, form: RepairForm, status: int = 200, message: str | Non
         "accept": storage.ACCEPT_ATTR, "allowed_label": storage.ALLOWED_LABEL,
         "max_files": storage.max_files(), "max_mb": storage.max_file_bytes() // (1024 * 1024),
         "decision_days": current_app.config["REPAIR_DECISION_DAYS"],
+        # the form's submission key: kept when the form comes back with errors
+        "submission_key": (key if receipts.is_key(key := request.form.get("submission_key"))
+                           else receipts.new_key()),
     }
     return _private(make_response(render_template("repair/new.html", **context), status))
 
@@ -123,6 +126,10 @@ def new():
     form = RepairForm()
     if request.method == "GET":
         return _render_form(record, form)
+    key = request.form.get("submission_key")
+    replayed = services.replay(key)
+    if replayed is not None:  # a double click, or Back and submit again: the same receipt
+        return _receipt(replayed)
     rule = eligibility(record)
     if not rule.eligible:
         return _render_form(record, form, 422, rule.reason)
@@ -134,12 +141,20 @@ def new():
         files, valid = [], False
     if not valid:
         return _render_form(record, form, 422)
-    return _file(record, form, files)
+    return _file(record, form, files, key)
 
 
-def _file(record, form: RepairForm, files):
+def _receipt(receipt):
+    record = services.record_of(receipt.application)
+    return _private(make_response(render_template(
+        "repair/receipt.html", application=receipt.application, code=receipt.code,
+        record=record, kind=kinds.of(record))))
+
+
+def _file(record, form: RepairForm, files, key: str | None):
     try:
-        receipt = services.submit_application(record, form.application_data(), files)
+        receipt = services.submit_application(record, form.application_data(), files,
+                                              submission_key=key)
         db.session.commit()
     except services.ApplicationError as exc:
         _rollback()  # removes any file written
@@ -148,6 +163,9 @@ def _file(record, form: RepairForm, files):
         return _render_form(record, form, 422, exc.message if not exc.errors else None)
     except IntegrityError:  # another request filed one for this record at the same moment
         _rollback()
+        replayed = services.replay(key)  # the same form, clicked twice at once
+        if replayed is not None:
+            return _receipt(replayed)
         return _render_form(record, form, 422, _("该记录已有一份正在办理的信用修复申请，"
                                                  "请凭查询码查询进度，不要重复申请。"))
     except SQLAlchemyError:
@@ -156,9 +174,7 @@ def _file(record, form: RepairForm, files):
         storage.settle(db.session)
         return _private(make_response(render_template("repair/failed.html"), 503))
     g.repair_filed = True
-    return _private(make_response(render_template(
-        "repair/receipt.html", application=receipt.application, code=receipt.code,
-        record=record, kind=kinds.of(record))))
+    return _receipt(receipt)
 
 
 # -- tracking -----------------------------------------------------------------------------

@@ -189,6 +189,37 @@ def test_filing_routes_to_the_publishing_bureau_with_a_deadline(world, client, a
     assert db.session.scalar(db.select(db.func.count()).select_from(RepairApplication)) == 1
 
 
+def test_the_same_form_sent_twice_files_once_and_shows_its_receipt_again(world, client, app):
+    """A double click, or Back and submit again, sends the form's submission key twice: one
+    application, and the second answer is the receipt with the same code (while the receipt
+    window lasts; afterwards the receipt without the code) — not an error."""
+    from intake import receipts
+
+    old = world["old"]
+    page = client.get(f"/repair/new?kind=penalty&id={old.id}").get_data(as_text=True)
+    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    assert receipts.is_key(key)
+    first = _apply(client, old, submission_key=key)
+    second = _apply(client, old, submission_key=key)
+    assert first.status_code == second.status_code == 200
+    assert _code(second) == _code(first)
+    assert db.session.scalar(db.select(db.func.count()).select_from(RepairApplication)) == 1
+    application = db.session.scalar(db.select(RepairApplication))
+    application.sealed_until = application.created_at  # the window is over
+    db.session.commit()
+    late = _apply(client, old, submission_key=key)
+    assert late.status_code == 200 and 'id="tracking-code-field"' not in late.get_data(True)
+    assert application.reference in late.get_data(as_text=True)
+    # a form that comes back with errors keeps its key: fixing them and sending again, or
+    # sending twice, still files once
+    fresh = receipts.new_key()
+    application.open_key = None  # (the record is free again, as after a decision)
+    db.session.commit()
+    bad = _apply(client, old, submission_key=fresh, uscc="")
+    assert bad.status_code == 422
+    assert f'name="submission_key" value="{fresh}"' in bad.get_data(as_text=True)
+
+
 def test_unregistered_party_uses_the_party_uscc(world, client):
     from tests.factories.register import make_uscc
 

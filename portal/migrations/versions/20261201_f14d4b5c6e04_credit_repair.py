@@ -24,6 +24,9 @@ def upgrade():
         sa.Column('record_kind', sa.String(length=20), nullable=False),
         sa.Column('record_id', sa.Integer(), nullable=False),
         sa.Column('open_key', sa.String(length=40), nullable=True),
+        sa.Column('submission_hash', sa.String(length=64), nullable=True),
+        sa.Column('sealed_code', sa.Text(), nullable=True),
+        sa.Column('sealed_until', sa.DateTime(), nullable=True),
         sa.Column('agency_id', sa.Integer(), nullable=True),
         sa.Column('applicant_uscc', sa.String(length=18), nullable=False),
         sa.Column('licence_no', sa.String(length=40), nullable=True),
@@ -53,6 +56,8 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_repair_application')),
         sa.UniqueConstraint('open_key', name=op.f('uq_repair_application_open_key')),
         sa.UniqueConstraint('reference', name=op.f('uq_repair_application_reference')),
+        sa.UniqueConstraint('submission_hash',
+                            name=op.f('uq_repair_application_submission_hash')),
         sa.UniqueConstraint('tracking_hash', name=op.f('uq_repair_application_tracking_hash')),
     )
     with op.batch_alter_table('repair_application', schema=None) as batch_op:
