@@ -1,5 +1,8 @@
 """Locale selection: ?lang= sets a cookie; otherwise the cookie, then zh_CN."""
 
+from functools import cache
+
+from babel import Locale
 from flask import current_app, has_request_context, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -11,14 +14,20 @@ LOGIN_MESSAGE = _l("请先登录，再访问此页面。")
 REFRESH_MESSAGE = _l("为保护账号安全，请重新登录后继续。")
 
 
-def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def select_locale() -> Locale:
+    """A parsed Locale (parsed once per name: Flask-Babel passes an instance through)."""
+    config = current_app.config
     if not has_request_context():  # CLI, demo builders: the default (Chinese)
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(config["BABEL_DEFAULT_LOCALE"])
     wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
-    if wanted in languages:
-        return wanted
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if wanted in config["LANGUAGES"]:
+        return _locale(wanted)
+    return _locale(config["BABEL_DEFAULT_LOCALE"])
 
 
 def remember_locale(response):

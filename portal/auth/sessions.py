@@ -55,9 +55,15 @@ def expired(now: float | None = None) -> bool:
     return now - seen > idle or now - signed_in > absolute
 
 
+def _has_session_cookie() -> bool:
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
 def enforce_lifetime():
     """before_request: end a signed-in session that is idle or too old."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static" or not _has_session_cookie():
+        return None  # nobody is signed in without the cookie (no remember-me cookie here)
+    if not current_user.is_authenticated:
         return None
     now = time.time()
     if expired(now):

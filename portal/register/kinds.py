@@ -283,12 +283,23 @@ def _published_on(default_note: str) -> Column:
     return Column("published_on", "公示日期", ("published_on",), False, default_note)
 
 
+_INDEX_TEXTS: dict[tuple[int, str], str] = {}
+
+
 def index_text(choices: Mapping[str, Label], key: str) -> str:
-    """The Chinese wording of a vocabulary key (the search index is Chinese)."""
+    """The Chinese wording of a vocabulary key (the search index is Chinese).
+
+    Remembered per vocabulary and key (the vocabularies are module constants and the
+    catalogues do not change while a process runs): switching the locale costs more than
+    the rest of a search document, and a rebuild asks for every row."""
     if key not in choices:
         return key
-    with force_locale("zh_CN"):
-        return str(choices[key])
+    memo = (id(choices), key)
+    text = _INDEX_TEXTS.get(memo)
+    if text is None:
+        with force_locale("zh_CN"):
+            text = _INDEX_TEXTS[memo] = str(choices[key])
+    return text
 
 
 # ---------------------------------------------------------------------------
