@@ -63,13 +63,36 @@ def name_substrings(key: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def syllables(text: str) -> tuple[str, ...]:
-    """Pinyin syllables (no tones) of the CJK characters of ``text``; others are dropped."""
-    from pypinyin import Style, lazy_pinyin
+    """Pinyin syllables (no tones) of the CJK characters of ``text``; others are dropped.
 
+    What ``pypinyin.lazy_pinyin(han, errors="ignore")`` gives, worked out the way it does
+    (cut into words, each word converted on its own) with each word's pinyin remembered:
+    agency names share most of their words (市, 专利代理, 事务所, 知识产权), and
+    converting them again was most of the time spent indexing an agency."""
     han = "".join(_HAN.findall(text))
     if not han:
         return ()
-    return tuple(s for s in lazy_pinyin(han, style=Style.NORMAL, errors="ignore") if s)
+    cutter, _ = _pinyin()
+    return tuple(s for word in cutter.seg(han) for s in _word_syllables(word))
+
+
+@lru_cache(maxsize=1)
+def _pinyin():
+    """(pypinyin's word cutter, its converter) as ``lazy_pinyin`` sets them up."""
+    from pypinyin.converter import UltimateConverter
+    from pypinyin.core import Pinyin
+
+    converter = UltimateConverter()
+    return Pinyin(converter), converter
+
+
+@lru_cache(maxsize=65_536)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    from pypinyin import Style
+
+    _, converter = _pinyin()
+    converted = converter.convert(word, Style.NORMAL, False, "ignore", strict=True)
+    return tuple(s for item in converted for s in item if s)
 
 
 def pinyin_terms(names: list[str]) -> list[str]:
@@ -77,15 +100,15 @@ def pinyin_terms(names: list[str]) -> list[str]:
     out: dict[str, None] = {}
     for name in names:
         syl = syllables(identity_key(name))
-        for i in range(len(syl)):
-            for n in range(1, PINYIN_WINDOW + 1):
-                if i + n <= len(syl):
-                    out["".join(syl[i:i + n])] = None
-            for n in range(2, INITIALS_WINDOW + 1):
-                if i + n <= len(syl):
-                    out["".join(s[0] for s in syl[i:i + n])] = None
+        initials = [s[0] for s in syl]
+        count = len(syl)
+        for i in range(count):
+            for n in range(1, min(PINYIN_WINDOW, count - i) + 1):
+                out["".join(syl[i:i + n])] = None
+            for n in range(2, min(INITIALS_WINDOW, count - i) + 1):
+                out["".join(initials[i:i + n])] = None
         if syl:
-            out["".join(s[0] for s in syl)] = None  # initials of the whole name
+            out["".join(initials)] = None  # initials of the whole name
     return list(out)
 
 

@@ -16,6 +16,7 @@ bigrams for phrases, and highlighting on the original text.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -40,6 +41,11 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _FULL_MODE_WORD = re.compile(r"[\u4e00-\u9fd5]{2,}")
 # A "word character" run: CJK, letters or digits.
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+# Lines up to this long are remembered once cut (index time): the same short texts
+# (an agency's name on each of its records, vocabulary terms, bureau names) recur
+# across documents, and cutting them again is most of what indexing costs.
+CACHED_LINE_CHARS = 256
+LINE_CACHE_SIZE = 65_536
 
 
 def normalize(text: str | None) -> str:
@@ -119,22 +125,39 @@ class Segmenter:
             self._cut_all = lambda t: list(self._impl.cut(t, cut_all=True))
             self._impl.initialize()
             self._known = lambda w: self._impl.FREQ.get(w, 0) > 0
+        self._cut_line = functools.lru_cache(maxsize=LINE_CACHE_SIZE)(self._uncached_line)
+        # What becomes of each token the segmenter yields, remembered per token.
+        self._search_token = _TokenVerdicts(_search_token)
+        self._full_mode_word = _TokenVerdicts(_full_mode_word)
 
     def words(self, text: str) -> list[str]:
         """Tokens of an already normalized text for indexing: search mode plus
         every dictionary word inside it (full mode), so that a query word the
         dictionary knows is always found as a word, whatever the context."""
+        return self.words_of_lines(text.split("\n"))
+
+    def words_of_lines(self, lines) -> list[str]:
+        """:meth:`words` of the lines joined by newlines.  The segmenter never cuts
+        across a line break (jieba splits its input into blocks at whitespace), so
+        each line is cut on its own: the search-mode tokens of every line, then the
+        full-mode words no line yielded in search mode, each once."""
         out: list[str] = []
-        for tok in self._cut_search(text):
-            tok = tok.strip()
-            if tok and _RUN.search(tok):
-                out.append(tok)
-        seen = set(out)
-        for tok in self._cut_all(text):
-            if len(tok) > 1 and tok not in seen and _CJK.match(tok):
-                out.append(tok)
-                seen.add(tok)
+        extra: list[str] = []
+        for line in lines:
+            search, full = (self._cut_line(line) if len(line) <= CACHED_LINE_CHARS
+                            else self._uncached_line(line))
+            out += search
+            extra += full
+        if extra:
+            seen = set(out)
+            out += [tok for tok in dict.fromkeys(extra) if tok not in seen]
         return out
+
+    def _uncached_line(self, line: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(search-mode tokens holding a word character, full-mode Han words of 2+ chars)."""
+        search = tuple(filter(None, map(self._search_token.__getitem__, self._cut_search(line))))
+        full = tuple(filter(self._full_mode_word.__getitem__, self._cut_all(line)))
+        return search, full
 
     def known(self, word: str) -> bool:
         """True if the dictionary has ``word`` (then indexing emitted it wherever it occurs)."""
@@ -154,6 +177,33 @@ class Segmenter:
             if tok and _RUN.search(tok) and tok not in out:
                 out.append(tok)
         return out
+
+
+def _search_token(tok: str) -> str:
+    """A search-mode token as indexed ('' when it holds no word character)."""
+    tok = tok.strip()
+    return tok if tok and _RUN.search(tok) else ""
+
+
+def _full_mode_word(tok: str) -> bool:
+    return len(tok) > 1 and bool(_CJK.match(tok))
+
+
+class _TokenVerdicts(dict):
+    """token -> verdict, worked out on first sight; forgets everything past a size
+    (a long-running process sees an unbounded number of distinct numbers and names)."""
+
+    LIMIT = 500_000
+
+    def __init__(self, decide):
+        super().__init__()
+        self.decide = decide
+
+    def __missing__(self, tok: str):
+        if len(self) >= self.LIMIT:
+            self.clear()
+        verdict = self[tok] = self.decide(tok)
+        return verdict
 
 
 _segmenters: dict[str, Segmenter] = {}
@@ -178,26 +228,27 @@ def bigrams(text: str) -> list[str]:
     no bigram spans them.
     """
     out: list[str] = []
-    for m in _RUN.finditer(text):
-        run = m.group()
-        if _CJK.match(run):
-            if len(run) == 1:
-                out.append(run)
-            else:
-                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    for run in _RUN.findall(text):
+        if len(run) > 1 and _CJK.match(run):  # a run is all CJK or all ASCII
+            out += map(str.__add__, run[:-1], run[1:])
         else:
             out.append(run)
     return out
 
 
+@functools.lru_cache(maxsize=LINE_CACHE_SIZE)
+def _bigram_text(text: str) -> str:
+    return " ".join(bigrams(text))
+
+
+def bigram_text(text: str) -> str:
+    """The space-joined :func:`bigrams` of a normalized text (short texts remembered)."""
+    return _bigram_text(text) if len(text) <= CACHED_LINE_CHARS else " ".join(bigrams(text))
+
+
 def bigram_stream(parts) -> str:
     """Space-joined bigrams of several normalized texts, separated by a gap token."""
-    chunks = []
-    for part in parts:
-        toks = bigrams(part)
-        if toks:
-            chunks.append(" ".join(toks))
-    return f" {GAP} ".join(chunks)
+    return f" {GAP} ".join(chunk for chunk in map(bigram_text, parts) if chunk)
 
 
 # -- the user's query --------------------------------------------------------------
