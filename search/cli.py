@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
-import itertools
 import multiprocessing
 import os
 import sys
@@ -22,7 +21,17 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 
 from . import changes, get_engine, get_segmenter
-from .documents import KINDS, MODEL_OF_KIND, analyse, iter_documents, load_documents
+from .documents import (
+    KINDS,
+    MODEL_OF_KIND,
+    AgencyNames,
+    RegionResolver,
+    analyse,
+    document_ranges,
+    iter_documents,
+    load_documents,
+    range_documents,
+)
 from .text import segmenter
 
 search_cli = AppGroup("search", help="Search index: rebuild, check; synonyms.")
@@ -37,9 +46,26 @@ class RebuildFailed(RuntimeError):
     """The rebuild stopped (an analysis worker died or hung); the served index is untouched."""
 
 
-def _analyse_chunk(flavour: str, docs: list[dict]) -> list[dict]:
+# What a forked analysis worker inherits from the rebuild that started it.
+_inherited: dict = {}
+
+
+def _start_worker() -> None:
+    """In a new worker: its own database connections (the parent's stay the parent's)."""
+    _inherited["engine"].dispose(close=False)
+
+
+def _analyse_range(flavour: str, where) -> list[dict]:
+    """Read one range of rows and analyse its documents (in a worker process)."""
     seg = segmenter(flavour)  # inherited from the parent through fork: already loaded
-    return [analyse(d, seg) for d in docs]
+    with _inherited["app"].app_context(), Session(_inherited["engine"]) as session:
+        if "regions" not in _inherited:  # remembered for the worker's later ranges
+            _inherited["regions"] = RegionResolver(session)
+            _inherited["regions"].preload()
+            _inherited["agencies"] = AgencyNames(session)
+        regions, agencies = _inherited["regions"], _inherited["agencies"]
+        regions.session = agencies.session = session
+        return [analyse(d, seg) for d in range_documents(session, where, regions, agencies)]
 
 
 def _row_count(session) -> int:
@@ -64,41 +90,53 @@ def _fewer_gc_passes():
 
 @contextlib.contextmanager
 def analysis_pool(session, processes: int | None = None):
-    """Worker processes for segmentation when the database is large, else None.
+    """Worker processes that read and analyse the rows when the database is large, else None.
 
     Started (forked, with the segmenter already loaded) before any index
     writer exists, so the children never inherit an engine's threads mid-work.
+    Each opens its own database connections.
     """
     if processes is None:
         processes = min(2, os.cpu_count() or 1) if _row_count(session) >= PARALLEL_MIN_ROWS else 1
     if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
+    _inherited.update(app=current_app._get_current_object(),  # type: ignore[attr-defined]
+                      engine=session.get_bind())
     # An executor, not multiprocessing.Pool: when a worker dies (killed for memory), the
     # pool reports it on the pending results instead of waiting for them forever.
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker)
     try:
+        try:  # fork the workers now, before an index writer's threads exist
+            pool.submit(int).result(timeout=CHUNK_TIMEOUT)
+        except (BrokenProcessPool, FutureTimeout) as exc:
+            raise RebuildFailed("the analysis workers did not start; the index in use "
+                                "is unchanged") from exc
         yield pool
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        _inherited.clear()
 
 
 def analysed_documents(session, seg, pool=None):
-    """Every document, analysed, in order; rows are read in this process (lazily:
-    nothing is read before the caller starts iterating), segmented in ``pool``."""
-    docs = iter_documents(session)
+    """Every document, analysed, in order.  Without ``pool`` rows are read and analysed
+    here; with it, each worker reads a range of rows and analyses them, and this process
+    only plans the ranges and hands the results on (lazily: nothing is read before the
+    caller starts iterating)."""
     if pool is None:
-        yield from (analyse(d, seg) for d in docs)
+        yield from (analyse(d, seg) for d in iter_documents(session))
         return
+    ranges = document_ranges(session, CHUNK)
     pending: collections.deque = collections.deque()
     try:
         while True:
-            chunk = list(itertools.islice(docs, CHUNK))
-            if chunk:
-                pending.append(pool.submit(_analyse_chunk, seg.flavour, chunk))
-            while pending and (len(pending) >= IN_FLIGHT or not chunk):
+            where = next(ranges, None)
+            if where is not None:
+                pending.append(pool.submit(_analyse_range, seg.flavour, where))
+            while pending and (len(pending) >= IN_FLIGHT or where is None):
                 yield from pending.popleft().result(timeout=CHUNK_TIMEOUT)
-            if not chunk:
+            if where is None:
                 break
     except BrokenProcessPool as exc:
         raise RebuildFailed("an analysis worker process died (killed for memory?); the "

@@ -35,11 +35,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, raiseload, selectinload
 
 from portal.cases.markdown import plain_text  # issue 14 — typical cases
 from portal.cases.models import TypicalCase  # issue 14 — typical cases
@@ -47,7 +48,13 @@ from portal.register import kinds as register
 from portal.register import vocab
 from portal.register.divisions import lineage
 from portal.register.kinds import index_text
-from portal.register.models import Agency, Agent, Division  # issue 14 — Agent
+from portal.register.models import (  # issue 14 — Agent
+    FORMER_NAME_ORDER,
+    Agency,
+    AgencyFormerName,
+    Agent,
+    Division,
+)
 
 from .names import identity_key, name_substrings, pinyin_terms
 from .text import bigram_stream, canonical_identifier, normalize
@@ -120,25 +127,71 @@ class RegionResolver:
         return self._cache[code]
 
 
+class AgencyPart(NamedTuple):
+    name: str
+    former: tuple[str, ...]
+    division_code: str | None
+
+
+class AgencyNames:
+    """Agency id -> its name, former names and division, for the documents of its records
+    and agents: read in batches of plain rows (no ORM objects) and remembered while
+    documents are built, since an agency's name is on each of its ~7 documents."""
+
+    LIMIT = 200_000  # agencies remembered at most (then forgotten and read again)
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._known: dict[int, AgencyPart | None] = {}
+
+    def load(self, ids: Iterable[int | None]) -> None:
+        """Read the agencies among ``ids`` not known yet (one query per 500)."""
+        missing = sorted({i for i in ids if i is not None and i not in self._known})
+        if len(self._known) + len(missing) > self.LIMIT:
+            self._known.clear()
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            former: dict[int, list[str]] = {}
+            for agency_id, name in self.session.execute(
+                    sa.select(AgencyFormerName.agency_id, AgencyFormerName.name)
+                    .where(AgencyFormerName.agency_id.in_(chunk))
+                    .order_by(*FORMER_NAME_ORDER)):
+                former.setdefault(agency_id, []).append(name)
+            self._known.update(dict.fromkeys(chunk))  # an id with no row stays None
+            for ident, name, division in self.session.execute(
+                    sa.select(Agency.id, Agency.name, Agency.division_code)
+                    .where(Agency.id.in_(chunk))):
+                self._known[ident] = AgencyPart(name, tuple(former.get(ident, ())), division)
+
+    def __getitem__(self, ident: int | None) -> AgencyPart | None:
+        if ident is None:
+            return None
+        if ident not in self._known:
+            self.load([ident])
+        return self._known[ident]
+
+
 def _finish(doc: dict) -> dict:
     payload = json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str)
     doc["stamp"] = hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
     return doc
 
 
-def _agency_part(agency: Agency | None, regions: RegionResolver) -> dict:
+def _agency_part(ident: int | None, agency: AgencyPart | None, regions) -> dict:
     if agency is None:
         return {"agency_id": None, "name": "", "former": [], "region": []}
     return {
-        "agency_id": agency.id,
+        "agency_id": ident,
         "name": agency.name,
-        "former": [f.name for f in agency.former_names],
+        "former": list(agency.former),
         "region": regions(agency.division_code),
     }
 
 
 def agency_document(agency: Agency, regions: RegionResolver) -> dict:
-    doc = _agency_part(agency, regions)
+    names = AgencyPart(agency.name, tuple(f.name for f in agency.former_names),
+                       agency.division_code)
+    doc = _agency_part(agency.id, names, regions)
     doc.update(
         key=make_key("agency", agency.id),
         kind="agency",
@@ -162,14 +215,14 @@ def agency_document(agency: Agency, regions: RegionResolver) -> dict:
     return _finish(doc)
 
 
-def record_document(record, regions: RegionResolver) -> dict | None:
+def record_document(record, regions: RegionResolver, agencies: AgencyNames) -> dict | None:
     """The document of a public record, or None when the record is not to be indexed."""
     if record.status != "published":
         return None
     kind = register.of(record)
     text = kind.search_text(record)
-    doc = _agency_part(record.agency, regions)
-    if record.agency is None:  # an unregistered party: its name, the publisher's region
+    doc = _agency_part(record.agency_id, agencies[record.agency_id], regions)
+    if record.agency_id is None:  # an unregistered party: its name, the publisher's region
         doc["name"] = kind.display(record)[0]
         doc["region"] = regions(record.bureau.code if record.bureau else None)
     doc.update(
@@ -203,8 +256,8 @@ def case_document(case: TypicalCase, regions: RegionResolver) -> dict | None:
 
 # issue 14 — patent agents: an agent's document (public data only: name, certificate
 # number, the current agency's name, status); its region is its agency's.
-def agent_document(agent: Agent, regions: RegionResolver) -> dict:
-    agency = agent.agency
+def agent_document(agent: Agent, regions: RegionResolver, agencies: AgencyNames) -> dict:
+    agency = agencies[agent.agency_id]
     return _finish({
         "key": make_key(AGENT, agent.id), "kind": AGENT, "agency_id": None,
         "name": agent.name, "former": [],
@@ -216,14 +269,21 @@ def agent_document(agent: Agent, regions: RegionResolver) -> dict:
     })
 
 
-def document_for(obj, regions: RegionResolver) -> dict | None:
+def document_for(obj, regions: RegionResolver, agencies: AgencyNames) -> dict | None:
     if isinstance(obj, Agent):  # issue 14 — patent agents
-        return agent_document(obj, regions)
+        return agent_document(obj, regions, agencies)
     if isinstance(obj, Agency):
         return agency_document(obj, regions)
     if isinstance(obj, TypicalCase):  # issue 14 — typical cases
         return case_document(obj, regions)
-    return record_document(obj, regions)
+    return record_document(obj, regions, agencies)
+
+
+def documents_of(objs: Sequence, regions: RegionResolver,
+                 agencies: AgencyNames) -> list[dict | None]:
+    """:func:`document_for` each of ``objs`` (their agencies read in one go)."""
+    agencies.load(getattr(obj, "agency_id", None) for obj in objs)
+    return [document_for(obj, regions, agencies) for obj in objs]
 
 
 # -- what the results page shows (the same fields, original text) ---------------
@@ -248,16 +308,20 @@ def display_texts(obj) -> tuple[str, list[str]]:
 # -- loading -----------------------------------------------------------------------
 
 
-def _options(kind: str):
+def _options(kind: str, for_documents: bool = False):
+    """Loader options for rows of ``kind``: what a result shows, or (``for_documents``)
+    what its search document needs -- a record's or an agent's agency then comes from
+    :class:`AgencyNames` and is never loaded row by row."""
     if kind == "agency":
         return [selectinload(Agency.former_names)]
     if kind == CASE:  # issue 14 — typical cases
         return [selectinload(TypicalCase.tags), selectinload(TypicalCase.bureau)]
     if kind == AGENT:  # issue 14 — patent agents
-        return [selectinload(Agent.agency)]
+        return [raiseload(Agent.agency) if for_documents else selectinload(Agent.agency)]
     record_kind = register.get(kind)
     model = record_kind.model
-    opts = [selectinload(model.agency).selectinload(Agency.former_names)]
+    opts: list = [raiseload(model.agency) if for_documents
+                  else selectinload(model.agency).selectinload(Agency.former_names)]
     if record_kind.agency_optional:  # the region of an unregistered party is its publisher's
         opts.append(selectinload(model.bureau))
     return opts
@@ -267,6 +331,7 @@ def load_documents(session: Session, keys: Iterable[str],
                    regions: RegionResolver | None = None) -> dict[str, dict | None]:
     """Documents for ``keys`` as the database has them now (None: not to be indexed)."""
     regions = regions or RegionResolver(session)
+    agencies = AgencyNames(session)
     by_kind: dict[str, list[int]] = {}
     for key in keys:
         kind, ident = split_key(key)
@@ -274,37 +339,69 @@ def load_documents(session: Session, keys: Iterable[str],
     out: dict[str, dict | None] = {}
     for kind, ids in by_kind.items():
         model = MODEL_OF_KIND[kind]
-        found = {}
+        found: dict[int, dict | None] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            stmt = sa.select(model).where(model.id.in_(chunk)).options(*_options(kind))
-            for obj in session.scalars(stmt):
-                found[obj.id] = document_for(obj, regions)
+            stmt = (sa.select(model).where(model.id.in_(chunk))
+                    .options(*_options(kind, for_documents=True)))
+            objs = session.scalars(stmt).all()
+            found.update(zip((obj.id for obj in objs), documents_of(objs, regions, agencies),
+                             strict=True))
         for ident in ids:
             out[make_key(kind, ident)] = found.get(ident)
     return out
+
+
+def _indexed_rows(kind: str):
+    """The rows of ``kind`` that may be documents (a record only once published)."""
+    model = MODEL_OF_KIND[kind]
+    stmt = sa.select(model)
+    if kind not in ("agency", AGENT):  # issue 14: an agent's status is not a window
+        stmt = stmt.where(model.status == "published")
+    return stmt
 
 
 def iter_documents(session: Session, chunk: int = 2000) -> Iterator[dict]:
     """Every document the database holds (for rebuild and check), in chunks."""
     regions = RegionResolver(session)
     regions.preload()
+    agencies = AgencyNames(session)
     for kind in INDEXED_KINDS:  # issue 14 — typical cases: and the cases
         model = MODEL_OF_KIND[kind]
         last = 0
         while True:
-            stmt = sa.select(model).where(model.id > last).order_by(model.id).limit(chunk)
-            if kind not in ("agency", AGENT):  # issue 14: an agent's status is not a window
-                stmt = stmt.where(model.status == "published")
-            rows = session.scalars(stmt.options(*_options(kind))).all()
+            stmt = _indexed_rows(kind).where(model.id > last).order_by(model.id).limit(chunk)
+            rows = session.scalars(stmt.options(*_options(kind, for_documents=True))).all()
             if not rows:
                 break
-            for obj in rows:
-                doc = document_for(obj, regions)
-                if doc is not None:
-                    yield doc
+            yield from (doc for doc in documents_of(rows, regions, agencies) if doc is not None)
             last = rows[-1].id
             session.expunge_all()
+
+
+DocumentRange = tuple[str, int, int]  # (kind, after this id, up to and including this id)
+
+
+def document_ranges(session: Session, chunk: int) -> Iterator[DocumentRange]:
+    """The rows :func:`iter_documents` reads, cut into ranges of ``chunk`` rows each, in
+    the same order (so that separate processes can each read and analyse a range)."""
+    for kind in INDEXED_KINDS:
+        model = MODEL_OF_KIND[kind]
+        ids = session.scalars(_indexed_rows(kind).with_only_columns(model.id)
+                              .order_by(model.id)).all()
+        for start in range(0, len(ids), chunk):
+            yield kind, ids[start - 1] if start else 0, ids[min(start + chunk, len(ids)) - 1]
+
+
+def range_documents(session: Session, where: DocumentRange, regions: RegionResolver,
+                    agencies: AgencyNames) -> list[dict]:
+    """The documents of one range of :func:`document_ranges`, as the database has them now."""
+    kind, after, last = where
+    model = MODEL_OF_KIND[kind]
+    stmt = (_indexed_rows(kind).where(model.id > after, model.id <= last).order_by(model.id)
+            .options(*_options(kind, for_documents=True)))
+    objs = session.scalars(stmt).all()
+    return [doc for doc in documents_of(objs, regions, agencies) if doc is not None]
 
 
 def record_keys_of_agency(session: Session, agency_id: int) -> list[str]:
@@ -324,27 +421,21 @@ def record_keys_of_agency(session: Session, agency_id: int) -> list[str]:
 
 def analyse(doc: dict, seg) -> dict:
     """Index fields of a document: segmented words and bigram streams, normalized."""
-    name = normalize(doc["name"])
-    former = [normalize(f) for f in doc["former"]]
+    names = _name_fields(doc["name"], tuple(doc["former"]), doc["kind"] == "agency", seg)
     body = [normalize(b) for b in doc["body"]]
-    # Every document of an agency carries the identity keys of its names (the
-    # identity tier finds the agency under any filter); pinyin and the pieces
-    # for typo tolerance are the agency's own (one document per agency).
-    keys = list(dict.fromkeys(k for k in map(identity_key, [doc["name"], *doc["former"]]) if k))
-    is_agency = doc["kind"] == "agency"
     return {
         "key": doc["key"],
         "kind": doc["kind"],
         "stamp": doc["stamp"],
-        "name": " ".join(seg.words(name)),
-        "former": " ".join(seg.words("\n".join(former))) if former else "",
-        "body": " ".join(seg.words("\n".join(body))),
-        "name_bg": bigram_stream([name, *former]),
+        "name": names.name,
+        "former": names.former,
+        "body": " ".join(seg.words_of_lines(line for b in body for line in b.split("\n"))),
+        "name_bg": names.name_bg,
         "body_bg": bigram_stream(body),
         "group": f"a{doc['agency_id']}" if doc["agency_id"] else doc["key"],
-        "name_key": keys,
-        "name_py": " ".join(pinyin_terms(keys)) if is_agency else "",
-        "name_sub": [p for k in keys for p in name_substrings(k)] if is_agency else [],
+        "name_key": list(names.keys),
+        "name_py": names.pinyin,
+        "name_sub": list(names.substrings),
         "ids": doc["ids"],
         "region": doc["region"],
         "date": doc["date"],
@@ -354,3 +445,34 @@ def analyse(doc: dict, seg) -> dict:
         "pub_from": doc["pub_from"],
         "pub_to": doc["pub_to"],
     }
+
+
+class NameFields(NamedTuple):
+    name: str
+    former: str
+    name_bg: str
+    keys: tuple[str, ...]
+    pinyin: str
+    substrings: tuple[str, ...]
+
+
+@lru_cache(maxsize=32_768)
+def _name_fields(name: str, former: tuple[str, ...], is_agency: bool, seg) -> NameFields:
+    """The index fields of an agency's names, the same on every one of its documents
+    (worked out once per agency, not once per record: an agency has ~7 documents).
+
+    Every document of an agency carries the identity keys of its names (the
+    identity tier finds the agency under any filter); pinyin and the pieces
+    for typo tolerance are the agency's own (one document per agency)."""
+    norm_name = normalize(name)
+    norm_former = [normalize(f) for f in former]
+    keys = tuple(dict.fromkeys(k for k in map(identity_key, [name, *former]) if k))
+    return NameFields(
+        name=" ".join(seg.words(norm_name)),
+        former=(" ".join(seg.words_of_lines(line for f in norm_former for line in f.split("\n")))
+                if norm_former else ""),
+        name_bg=bigram_stream([norm_name, *norm_former]),
+        keys=keys,
+        pinyin=" ".join(pinyin_terms(list(keys))) if is_agency else "",
+        substrings=tuple(p for k in keys for p in name_substrings(k)) if is_agency else (),
+    )

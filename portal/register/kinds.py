@@ -682,7 +682,7 @@ def _penalty_window(values: Mapping[str, Any]) -> dt.date | None:
 
 
 def _penalty_search(r: Penalty) -> SearchText:
-    ids = [r.party_uscc] if r.agency is None and r.party_uscc else []
+    ids = [r.party_uscc] if r.agency_id is None and r.party_uscc else []
     ids.append(r.decision_number)
     return SearchText(
         body=[r.decision_number, r.party_name, r.violation_type, r.penalty_kinds, r.facts,
@@ -1053,7 +1053,7 @@ def _measure_name(key: str) -> str:
 
 def _association_measure_search(r: Any) -> SearchText:
     ids = [x for x in (r.decision_number, r.agent_certificate_no) if x]
-    if r.agency is None and r.party_uscc:
+    if r.agency_id is None and r.party_uscc:
         ids.append(r.party_uscc)
     return SearchText(body=[r.party_name, r.agent_certificate_no or "", _measure_name(r.measure),
                             r.facts, r.basis, r.decided_by, r.decision_number or ""],

@@ -100,7 +100,8 @@ class Agency(db.Model):
 
     bureau: Mapped[Bureau] = relationship()
     former_names: Mapped[list[AgencyFormerName]] = relationship(
-        back_populates="agency", cascade="all, delete-orphan", order_by="AgencyFormerName.until"
+        back_populates="agency", cascade="all, delete-orphan",
+        order_by=lambda: FORMER_NAME_ORDER,
     )
 
     def __repr__(self) -> str:
@@ -117,6 +118,11 @@ class AgencyFormerName(db.Model):
     until: Mapped[dt.date | None] = mapped_column(Date)  # date the name stopped being used
 
     agency: Mapped[Agency] = relationship(back_populates="former_names")
+
+
+# The order of an agency's former names, wherever they are read (oldest first; the id
+# decides between names dropped on the same day, so that every reader agrees).
+FORMER_NAME_ORDER = (AgencyFormerName.until, AgencyFormerName.id)
 
 
 class Agent(db.Model):

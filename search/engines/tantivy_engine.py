@@ -78,20 +78,18 @@ def _open(path: str, create: bool = False) -> tantivy.Index:
     return index
 
 
+_TEXT_FIELDS = ("key", "stamp", "kind", "group", "name", "former", "body", "name_bg", "body_bg",
+                "name_py", "grade", "active",  # one value each
+                "name_key", "name_sub", "ids", "region", "penalty_kinds")  # lists
+
+
 def _document(doc: dict) -> tantivy.Document:
-    d = tantivy.Document()
-    for name in ("key", "stamp", "kind", "group", "name", "former", "body", "name_bg", "body_bg",
-                 "name_py", "grade", "active"):
-        if doc[name]:
-            d.add_text(name, doc[name])
-    for name in ("name_key", "name_sub", "ids", "region", "penalty_kinds"):
-        for value in doc[name]:
-            d.add_text(name, value)
-    for name, code in zip(REGION_LEVELS, doc["region"], strict=False):
-        d.add_text(name, code)
-    for name in ("date", "pub_from", "pub_to"):
-        d.add_integer(name, int(doc[name]))
-    return d
+    # Built from keyword arguments in one call: several times cheaper than a call per value.
+    fields: dict[str, Any] = {name: doc[name] for name in _TEXT_FIELDS if doc[name]}
+    fields.update(zip(REGION_LEVELS, doc["region"], strict=False))
+    fields.update(date=int(doc["date"]), pub_from=int(doc["pub_from"]),
+                  pub_to=int(doc["pub_to"]))
+    return tantivy.Document(**fields)
 
 
 _BASIC = {"name_key", "name_sub", "ids"}

@@ -12,7 +12,7 @@ from portal.register.importer import plan_import
 from portal.register.kinds import UnknownKind
 from portal.register.models import Agency
 from search.documents import KINDS as SEARCH_KINDS
-from search.documents import record_document
+from search.documents import AgencyNames, record_document
 from tests.factories.register import (
     make_agency,
     make_grade,
@@ -107,7 +107,8 @@ def test_csv_headers_are_import_headers_are_registry_columns(client, app):
 def test_search_documents_come_from_the_kinds(app_ctx):
     assert ("agency", *(k.key for k in kinds.KINDS)) == SEARCH_KINDS
     for record in _make_one_of_each():
-        doc = record_document(record, lambda code: [code] if code else [])
+        doc = record_document(record, lambda code: [code] if code else [],
+                              AgencyNames(db.session))
         assert doc["kind"] == record.KIND
         assert doc["body"] == [b for b in kinds.of(record).search_text(record).body if b]
 

@@ -425,7 +425,42 @@ def test_parallel_analysis_gives_the_same_documents(register):
     assert parallel == serial
 
 
-def _killed_worker(flavour, docs):
+def test_every_reader_builds_the_same_documents(register):
+    """A rebuild (ranges read in workers), ``search check`` (one pass) and the change
+    log's catch-up (keys) build the same document of a row: the same agency names, in
+    the same order, even for former names dropped on the same day."""
+    from sqlalchemy.orm import Session
+
+    from portal.register.models import AgencyFormerName
+    from search.documents import (
+        AgencyNames,
+        RegionResolver,
+        document_ranges,
+        iter_documents,
+        load_documents,
+        range_documents,
+    )
+
+    agency = register["pujiang"]
+    for name in ("浦江旧名乙知识产权代理有限公司", "浦江旧名甲专利代理有限公司"):
+        db.session.add(AgencyFormerName(agency_id=agency.id, name=name, until=None))
+    db.session.commit()
+    with Session(db.engine) as session:
+        whole = {d["key"]: d for d in iter_documents(session)}
+        regions, agencies = RegionResolver(session), AgencyNames(session)
+        ranged = {d["key"]: d for where in document_ranges(session, 3)
+                  for d in range_documents(session, where, regions, agencies)}
+        by_key = load_documents(session, list(whole))
+    assert ranged == whole == by_key
+    ids = [f.id for f in db.session.get(Agency, agency.id).former_names]
+    assert ids == sorted(ids)
+    mine = [d for d in whole.values() if d["agency_id"] == agency.id]
+    assert len(mine) > 1
+    assert all(d["former"] == ["浦江旧名乙知识产权代理有限公司", "浦江旧名甲专利代理有限公司"]
+               for d in mine)
+
+
+def _killed_worker(flavour, where):
     import os
     import signal
 
@@ -444,7 +479,7 @@ def test_rebuild_fails_clearly_when_a_worker_dies(register, runner, monkeypatch)
     before = keys_for("签名")
     assert before
 
-    monkeypatch.setattr(cli, "_analyse_chunk", _killed_worker)  # inherited by the forked workers
+    monkeypatch.setattr(cli, "_analyse_range", _killed_worker)  # inherited by the forked workers
     monkeypatch.setattr(cli, "PARALLEL_MIN_ROWS", 1)
     monkeypatch.setattr(cli, "CHUNK", 2)
     monkeypatch.setattr(cli, "CHUNK_TIMEOUT", 60)  # a hang becomes a failure, not a stuck run
