@@ -50,13 +50,19 @@ class RebuildFailed(RuntimeError):
 _inherited: dict = {}
 
 
+WORKER_TEXT_CACHE = 100_000  # texts whose index terms a worker remembers (~130 MB at most)
+
+
 def _start_worker() -> None:
-    """In a new worker: its own database connections (the parent's stay the parent's)."""
+    """In a new worker: its own database connections (the parent's stay the parent's),
+    and a longer memory of texts already made into index terms."""
     _inherited["engine"].dispose(close=False)
+    segmenter(_inherited["flavour"]).remember(WORKER_TEXT_CACHE)
 
 
-def _analyse_range(flavour: str, where) -> list[dict]:
-    """Read one range of rows and analyse its documents (in a worker process)."""
+def _analyse_range(flavour: str, where, form) -> list:
+    """Read one range of rows and analyse its documents, each in the index's ``form``
+    (in a worker process)."""
     seg = segmenter(flavour)  # inherited from the parent through fork: already loaded
     with _inherited["app"].app_context(), Session(_inherited["engine"]) as session:
         if "regions" not in _inherited:  # remembered for the worker's later ranges
@@ -65,7 +71,12 @@ def _analyse_range(flavour: str, where) -> list[dict]:
             _inherited["agencies"] = AgencyNames(session)
         regions, agencies = _inherited["regions"], _inherited["agencies"]
         regions.session = agencies.session = session
-        return [analyse(d, seg) for d in range_documents(session, where, regions, agencies)]
+        return [form(analyse(d, seg))
+                for d in range_documents(session, where, regions, agencies)]
+
+
+def _as_analysed(doc: dict) -> dict:
+    return doc
 
 
 def _row_count(session) -> int:
@@ -89,7 +100,7 @@ def _fewer_gc_passes():
 
 
 @contextlib.contextmanager
-def analysis_pool(session, processes: int | None = None):
+def analysis_pool(session, processes: int | None = None, flavour: str = "rjieba"):
     """Worker processes that read and analyse the rows when the database is large, else None.
 
     Started (forked, with the segmenter already loaded) before any index
@@ -102,7 +113,7 @@ def analysis_pool(session, processes: int | None = None):
         yield None
         return
     _inherited.update(app=current_app._get_current_object(),  # type: ignore[attr-defined]
-                      engine=session.get_bind())
+                      engine=session.get_bind(), flavour=flavour)
     # An executor, not multiprocessing.Pool: when a worker dies (killed for memory), the
     # pool reports it on the pending results instead of waiting for them forever.
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
@@ -119,13 +130,13 @@ def analysis_pool(session, processes: int | None = None):
         _inherited.clear()
 
 
-def analysed_documents(session, seg, pool=None):
-    """Every document, analysed, in order.  Without ``pool`` rows are read and analysed
-    here; with it, each worker reads a range of rows and analyses them, and this process
-    only plans the ranges and hands the results on (lazily: nothing is read before the
-    caller starts iterating)."""
+def analysed_documents(session, seg, pool=None, form=_as_analysed):
+    """Every document, analysed, in order, each in ``form`` (an engine's ``bulk_form``).
+    Without ``pool`` rows are read and analysed here; with it, each worker reads a range
+    of rows and analyses them, and this process only plans the ranges and hands the
+    results on (lazily: nothing is read before the caller starts iterating)."""
     if pool is None:
-        yield from (analyse(d, seg) for d in iter_documents(session))
+        yield from (form(analyse(d, seg)) for d in iter_documents(session))
         return
     ranges = document_ranges(session, CHUNK)
     pending: collections.deque = collections.deque()
@@ -133,7 +144,7 @@ def analysed_documents(session, seg, pool=None):
         while True:
             where = next(ranges, None)
             if where is not None:
-                pending.append(pool.submit(_analyse_range, seg.flavour, where))
+                pending.append(pool.submit(_analyse_range, seg.flavour, where, form))
             while pending and (len(pending) >= IN_FLIGHT or where is None):
                 yield from pending.popleft().result(timeout=CHUNK_TIMEOUT)
             if where is None:
@@ -157,8 +168,9 @@ def rebuild(app=None) -> tuple[int, float]:
         position = changes.Position.load(engine.root)
         if position is None or position.last > newest:  # none yet, or another database's
             position = changes.Position(newest)
-    with _fewer_gc_passes(), Session(db.engine) as session, analysis_pool(session) as pool:
-        docs = analysed_documents(session, seg, pool)
+    with (_fewer_gc_passes(), Session(db.engine) as session,
+          analysis_pool(session, flavour=seg.flavour) as pool):
+        docs = analysed_documents(session, seg, pool, engine.bulk_form)
 
         def reload_keys(keys):
             with Session(db.engine) as s2:

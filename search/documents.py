@@ -57,7 +57,7 @@ from portal.register.models import (  # issue 14 — Agent
 )
 
 from .names import identity_key, name_substrings, pinyin_terms
-from .text import bigram_stream, canonical_identifier, normalize
+from .text import GAP, bigram_stream, canonical_identifier, normalize
 
 KINDS: tuple[str, ...] = ("agency", *(kind.key for kind in register.KINDS))
 MODEL_OF_KIND: dict[str, type[Any]] = {"agency": Agency,
@@ -422,16 +422,16 @@ def record_keys_of_agency(session: Session, agency_id: int) -> list[str]:
 def analyse(doc: dict, seg) -> dict:
     """Index fields of a document: segmented words and bigram streams, normalized."""
     names = _name_fields(doc["name"], tuple(doc["former"]), doc["kind"] == "agency", seg)
-    body = [normalize(b) for b in doc["body"]]
+    body = [seg.terms(b) for b in doc["body"]]
     return {
         "key": doc["key"],
         "kind": doc["kind"],
         "stamp": doc["stamp"],
         "name": names.name,
         "former": names.former,
-        "body": " ".join(seg.words_of_lines(line for b in body for line in b.split("\n"))),
+        "body": " ".join(seg.joined_words(body)),
         "name_bg": names.name_bg,
-        "body_bg": bigram_stream(body),
+        "body_bg": f" {GAP} ".join(b.bigrams for b in body if b.bigrams),
         "group": f"a{doc['agency_id']}" if doc["agency_id"] else doc["key"],
         "name_key": list(names.keys),
         "name_py": names.pinyin,
@@ -469,8 +469,7 @@ def _name_fields(name: str, former: tuple[str, ...], is_agency: bool, seg) -> Na
     keys = tuple(dict.fromkeys(k for k in map(identity_key, [name, *former]) if k))
     return NameFields(
         name=" ".join(seg.words(norm_name)),
-        former=(" ".join(seg.words_of_lines(line for f in norm_former for line in f.split("\n")))
-                if norm_former else ""),
+        former=" ".join(seg.words("\n".join(norm_former))) if norm_former else "",
         name_bg=bigram_stream([norm_name, *norm_former]),
         keys=keys,
         pinyin=" ".join(pinyin_terms(list(keys))) if is_agency else "",

@@ -20,8 +20,9 @@ import functools
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -41,11 +42,12 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _FULL_MODE_WORD = re.compile(r"[\u4e00-\u9fd5]{2,}")
 # A "word character" run: CJK, letters or digits.
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
-# Lines up to this long are remembered once cut (index time): the same short texts
-# (an agency's name on each of its records, vocabulary terms, bureau names) recur
-# across documents, and cutting them again is most of what indexing costs.
-CACHED_LINE_CHARS = 256
-LINE_CACHE_SIZE = 65_536
+# Texts up to this long are remembered once made into index terms: the same short texts
+# (vocabulary terms, bureau and authority names, standard wording) recur across
+# documents, and working them out again is most of what indexing costs.  A process
+# remembers TEXT_CACHE_SIZE of them; a rebuild's workers remember more (``remember``).
+CACHED_TEXT_CHARS = 256
+TEXT_CACHE_SIZE = 8_192
 
 
 def normalize(text: str | None) -> str:
@@ -95,6 +97,15 @@ def domain_words() -> list[tuple[str, int]]:
     return sorted(words.items())
 
 
+class TextTerms(NamedTuple):
+    """What one text puts in the index: its search-mode words, the full-mode words
+    inside it, and its bigrams (space-joined)."""
+
+    words: tuple[str, ...]
+    full_words: tuple[str, ...]
+    bigrams: str
+
+
 class Segmenter:
     """A jieba-family segmenter with the domain words loaded."""
 
@@ -125,27 +136,56 @@ class Segmenter:
             self._cut_all = lambda t: list(self._impl.cut(t, cut_all=True))
             self._impl.initialize()
             self._known = lambda w: self._impl.FREQ.get(w, 0) > 0
-        self._cut_line = functools.lru_cache(maxsize=LINE_CACHE_SIZE)(self._uncached_line)
         # What becomes of each token the segmenter yields, remembered per token.
         self._search_token = _TokenVerdicts(_search_token)
         self._full_mode_word = _TokenVerdicts(_full_mode_word)
+        self.remember(TEXT_CACHE_SIZE)
+
+    def remember(self, texts: int) -> None:
+        """Keep the index terms of up to ``texts`` short texts (forgetting those kept)."""
+        self._cached_terms = functools.lru_cache(maxsize=texts)(self._terms)
+
+    def terms(self, text: str | None) -> TextTerms:
+        """The index terms of one raw text (a body field): normalized, cut into words
+        (:meth:`words`) and bigrams (:func:`bigrams`).  Short texts are remembered."""
+        text = text or ""
+        return self._cached_terms(text) if len(text) <= CACHED_TEXT_CHARS else self._terms(text)
+
+    def _terms(self, text: str) -> TextTerms:
+        norm = normalize(text)
+        search: list[str] = []
+        full: list[str] = []
+        for line in norm.split("\n"):
+            line_search, line_full = self._line_words(line)
+            search += line_search
+            full += line_full
+        return TextTerms(tuple(search), tuple(full), " ".join(bigrams(norm)))
+
+    @staticmethod
+    def joined_words(terms: Iterable[TextTerms]) -> list[str]:
+        """:meth:`words` of texts joined by newlines, from their :meth:`terms`."""
+        out: list[str] = []
+        extra: list[str] = []
+        for term in terms:
+            out += term.words
+            extra += term.full_words
+        if extra:
+            seen = set(out)
+            out += [tok for tok in dict.fromkeys(extra) if tok not in seen]
+        return out
 
     def words(self, text: str) -> list[str]:
         """Tokens of an already normalized text for indexing: search mode plus
         every dictionary word inside it (full mode), so that a query word the
-        dictionary knows is always found as a word, whatever the context."""
-        return self.words_of_lines(text.split("\n"))
+        dictionary knows is always found as a word, whatever the context.
 
-    def words_of_lines(self, lines) -> list[str]:
-        """:meth:`words` of the lines joined by newlines.  The segmenter never cuts
-        across a line break (jieba splits its input into blocks at whitespace), so
-        each line is cut on its own: the search-mode tokens of every line, then the
-        full-mode words no line yielded in search mode, each once."""
+        The segmenter never cuts across a line break (jieba splits its input into
+        blocks at whitespace), so each line is cut on its own: the search-mode tokens
+        of every line, then the full-mode words no line yielded in search mode, once."""
         out: list[str] = []
         extra: list[str] = []
-        for line in lines:
-            search, full = (self._cut_line(line) if len(line) <= CACHED_LINE_CHARS
-                            else self._uncached_line(line))
+        for line in text.split("\n"):
+            search, full = self._line_words(line)
             out += search
             extra += full
         if extra:
@@ -153,10 +193,10 @@ class Segmenter:
             out += [tok for tok in dict.fromkeys(extra) if tok not in seen]
         return out
 
-    def _uncached_line(self, line: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _line_words(self, line: str) -> tuple[list[str], list[str]]:
         """(search-mode tokens holding a word character, full-mode Han words of 2+ chars)."""
-        search = tuple(filter(None, map(self._search_token.__getitem__, self._cut_search(line))))
-        full = tuple(filter(self._full_mode_word.__getitem__, self._cut_all(line)))
+        search = list(filter(None, map(self._search_token.__getitem__, self._cut_search(line))))
+        full = list(filter(self._full_mode_word.__getitem__, self._cut_all(line)))
         return search, full
 
     def known(self, word: str) -> bool:
@@ -236,19 +276,9 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=LINE_CACHE_SIZE)
-def _bigram_text(text: str) -> str:
-    return " ".join(bigrams(text))
-
-
-def bigram_text(text: str) -> str:
-    """The space-joined :func:`bigrams` of a normalized text (short texts remembered)."""
-    return _bigram_text(text) if len(text) <= CACHED_LINE_CHARS else " ".join(bigrams(text))
-
-
 def bigram_stream(parts) -> str:
     """Space-joined bigrams of several normalized texts, separated by a gap token."""
-    return f" {GAP} ".join(chunk for chunk in map(bigram_text, parts) if chunk)
+    return f" {GAP} ".join(chunk for chunk in (" ".join(bigrams(p)) for p in parts) if chunk)
 
 
 # -- the user's query --------------------------------------------------------------

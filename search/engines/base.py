@@ -216,8 +216,9 @@ class Engine:
                 fh.write("".join(f"{d['key']}\n" for d in upserts))
                 fh.write("".join(f"{k}\n" for k in deletes))
 
-    def rebuild(self, documents: Iterable[dict], reload_keys: Callable[[list[str]], dict]) -> int:
-        """Build a new generation from ``documents`` and swap it in; returns the count.
+    def rebuild(self, documents: Iterable[Any], reload_keys: Callable[[list[str]], dict]) -> int:
+        """Build a new generation from ``documents`` (analysed, each in :meth:`bulk_form`)
+        and swap it in; returns the count.
 
         ``reload_keys(keys) -> {key: analysed doc or None}`` re-reads the rows
         written while the build ran.
@@ -261,7 +262,15 @@ class Engine:
     def _write(self, path: str, upserts: list[dict], deletes: list[str]) -> None:
         raise NotImplementedError
 
-    def _bulk_load(self, path: str, documents: Iterable[dict]) -> int:
+    @staticmethod
+    def bulk_form(doc: dict) -> Any:
+        """The form in which a rebuild hands an analysed document to :meth:`_bulk_load`.
+        Worked out in the rebuild's worker processes (so: a module-level function whose
+        result is cheap to send between processes); by default the document itself."""
+        return doc
+
+    def _bulk_load(self, path: str, documents: Iterable[Any]) -> int:
+        """Index ``documents`` (each in :meth:`bulk_form`) into a new index at ``path``."""
         raise NotImplementedError
 
     def search(self, request: SearchRequest) -> SearchResult:

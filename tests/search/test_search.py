@@ -460,7 +460,7 @@ def test_every_reader_builds_the_same_documents(register):
                for d in mine)
 
 
-def _killed_worker(flavour, where):
+def _killed_worker(*args):
     import os
     import signal
 
