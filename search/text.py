@@ -153,50 +153,35 @@ class Segmenter:
 
     def _terms(self, text: str) -> TextTerms:
         norm = normalize(text)
-        search: list[str] = []
-        full: list[str] = []
-        for line in norm.split("\n"):
-            line_search, line_full = self._line_words(line)
-            search += line_search
-            full += line_full
+        search, full = self._cut_lines(norm)
         return TextTerms(tuple(search), tuple(full), " ".join(bigrams(norm)))
 
     @staticmethod
     def joined_words(terms: Iterable[TextTerms]) -> list[str]:
         """:meth:`words` of texts joined by newlines, from their :meth:`terms`."""
-        out: list[str] = []
-        extra: list[str] = []
+        search: list[str] = []
+        full: list[str] = []
         for term in terms:
-            out += term.words
-            extra += term.full_words
-        if extra:
-            seen = set(out)
-            out += [tok for tok in dict.fromkeys(extra) if tok not in seen]
-        return out
+            search += term.words
+            full += term.full_words
+        return _with_full_mode(search, full)
 
     def words(self, text: str) -> list[str]:
         """Tokens of an already normalized text for indexing: search mode plus
         every dictionary word inside it (full mode), so that a query word the
-        dictionary knows is always found as a word, whatever the context.
+        dictionary knows is always found as a word, whatever the context."""
+        return _with_full_mode(*self._cut_lines(text))
+
+    def _cut_lines(self, text: str) -> tuple[list[str], list[str]]:
+        """(search-mode tokens holding a word character, full-mode Han words of 2+ chars).
 
         The segmenter never cuts across a line break (jieba splits its input into
-        blocks at whitespace), so each line is cut on its own: the search-mode tokens
-        of every line, then the full-mode words no line yielded in search mode, once."""
-        out: list[str] = []
-        extra: list[str] = []
+        blocks at whitespace), so each line is cut on its own."""
+        search: list[str] = []
+        full: list[str] = []
         for line in text.split("\n"):
-            search, full = self._line_words(line)
-            out += search
-            extra += full
-        if extra:
-            seen = set(out)
-            out += [tok for tok in dict.fromkeys(extra) if tok not in seen]
-        return out
-
-    def _line_words(self, line: str) -> tuple[list[str], list[str]]:
-        """(search-mode tokens holding a word character, full-mode Han words of 2+ chars)."""
-        search = list(filter(None, map(self._search_token.__getitem__, self._cut_search(line))))
-        full = list(filter(self._full_mode_word.__getitem__, self._cut_all(line)))
+            search += filter(None, map(self._search_token.__getitem__, self._cut_search(line)))
+            full += filter(self._full_mode_word.__getitem__, self._cut_all(line))
         return search, full
 
     def known(self, word: str) -> bool:
@@ -217,6 +202,14 @@ class Segmenter:
             if tok and _RUN.search(tok) and tok not in out:
                 out.append(tok)
         return out
+
+
+def _with_full_mode(search: list[str], full: list[str]) -> list[str]:
+    """The search-mode tokens, then each full-mode word they lack, once."""
+    if full:
+        seen = set(search)
+        search += [tok for tok in dict.fromkeys(full) if tok not in seen]
+    return search
 
 
 def _search_token(tok: str) -> str:
