@@ -32,6 +32,7 @@ from .documents import (
     load_documents,
     range_documents,
 )
+from .engines.base import Engine
 from .text import segmenter
 
 search_cli = AppGroup("search", help="Search index: rebuild, check; synonyms.")
@@ -39,6 +40,7 @@ search_cli = AppGroup("search", help="Search index: rebuild, check; synonyms.")
 PARALLEL_MIN_ROWS = 5_000  # below this, analysing in worker processes is not worth starting them
 CHUNK = 500
 IN_FLIGHT = 6  # chunks handed to workers ahead of use: bounded memory, workers never idle
+WORKER_TEXT_CACHE = 100_000  # texts whose index terms a worker remembers (~130 MB at most)
 CHUNK_TIMEOUT = 600  # seconds one chunk may take in a worker before the rebuild gives up
 
 
@@ -50,9 +52,6 @@ class RebuildFailed(RuntimeError):
 _inherited: dict = {}
 
 
-WORKER_TEXT_CACHE = 100_000  # texts whose index terms a worker remembers (~130 MB at most)
-
-
 def _start_worker() -> None:
     """In a new worker: its own database connections (the parent's stay the parent's),
     and a longer memory of texts already made into index terms."""
@@ -60,10 +59,10 @@ def _start_worker() -> None:
     segmenter(_inherited["flavour"]).remember(WORKER_TEXT_CACHE)
 
 
-def _analyse_range(flavour: str, where, form) -> list:
+def _analyse_range(where, form) -> list:
     """Read one range of rows and analyse its documents, each in the index's ``form``
     (in a worker process)."""
-    seg = segmenter(flavour)  # inherited from the parent through fork: already loaded
+    seg = segmenter(_inherited["flavour"])  # inherited through fork: already loaded
     with _inherited["app"].app_context(), Session(_inherited["engine"]) as session:
         if "regions" not in _inherited:  # remembered for the worker's later ranges
             _inherited["regions"] = RegionResolver(session)
@@ -73,10 +72,6 @@ def _analyse_range(flavour: str, where, form) -> list:
         regions.session = agencies.session = session
         return [form(analyse(d, seg))
                 for d in range_documents(session, where, regions, agencies)]
-
-
-def _as_analysed(doc: dict) -> dict:
-    return doc
 
 
 def _row_count(session) -> int:
@@ -100,7 +95,7 @@ def _fewer_gc_passes():
 
 
 @contextlib.contextmanager
-def analysis_pool(session, processes: int | None = None, flavour: str = "rjieba"):
+def analysis_pool(session, processes: int | None = None):
     """Worker processes that read and analyse the rows when the database is large, else None.
 
     Started (forked, with the segmenter already loaded) before any index
@@ -113,7 +108,7 @@ def analysis_pool(session, processes: int | None = None, flavour: str = "rjieba"
         yield None
         return
     _inherited.update(app=current_app._get_current_object(),  # type: ignore[attr-defined]
-                      engine=session.get_bind(), flavour=flavour)
+                      engine=session.get_bind(), flavour=get_segmenter().flavour)
     # An executor, not multiprocessing.Pool: when a worker dies (killed for memory), the
     # pool reports it on the pending results instead of waiting for them forever.
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
@@ -130,7 +125,7 @@ def analysis_pool(session, processes: int | None = None, flavour: str = "rjieba"
         _inherited.clear()
 
 
-def analysed_documents(session, seg, pool=None, form=_as_analysed):
+def analysed_documents(session, seg, pool=None, form=Engine.bulk_form):
     """Every document, analysed, in order, each in ``form`` (an engine's ``bulk_form``).
     Without ``pool`` rows are read and analysed here; with it, each worker reads a range
     of rows and analyses them, and this process only plans the ranges and hands the
@@ -144,7 +139,7 @@ def analysed_documents(session, seg, pool=None, form=_as_analysed):
         while True:
             where = next(ranges, None)
             if where is not None:
-                pending.append(pool.submit(_analyse_range, seg.flavour, where, form))
+                pending.append(pool.submit(_analyse_range, where, form))
             while pending and (len(pending) >= IN_FLIGHT or where is None):
                 yield from pending.popleft().result(timeout=CHUNK_TIMEOUT)
             if where is None:
@@ -168,8 +163,7 @@ def rebuild(app=None) -> tuple[int, float]:
         position = changes.Position.load(engine.root)
         if position is None or position.last > newest:  # none yet, or another database's
             position = changes.Position(newest)
-    with (_fewer_gc_passes(), Session(db.engine) as session,
-          analysis_pool(session, flavour=seg.flavour) as pool):
+    with _fewer_gc_passes(), Session(db.engine) as session, analysis_pool(session) as pool:
         docs = analysed_documents(session, seg, pool, engine.bulk_form)
 
         def reload_keys(keys):

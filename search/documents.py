@@ -57,7 +57,7 @@ from portal.register.models import (  # issue 14 — Agent
 )
 
 from .names import identity_key, name_substrings, pinyin_terms
-from .text import GAP, bigram_stream, canonical_identifier, normalize
+from .text import bigram_stream, canonical_identifier
 
 KINDS: tuple[str, ...] = ("agency", *(kind.key for kind in register.KINDS))
 MODEL_OF_KIND: dict[str, type[Any]] = {"agency": Agency,
@@ -387,10 +387,14 @@ def document_ranges(session: Session, chunk: int) -> Iterator[DocumentRange]:
     the same order (so that separate processes can each read and analyse a range)."""
     for kind in INDEXED_KINDS:
         model = MODEL_OF_KIND[kind]
-        ids = session.scalars(_indexed_rows(kind).with_only_columns(model.id)
-                              .order_by(model.id)).all()
-        for start in range(0, len(ids), chunk):
-            yield kind, ids[start - 1] if start else 0, ids[min(start + chunk, len(ids)) - 1]
+        last = 0
+        while True:
+            ids = session.scalars(_indexed_rows(kind).with_only_columns(model.id)
+                                  .where(model.id > last).order_by(model.id).limit(chunk)).all()
+            if not ids:
+                break
+            yield kind, last, ids[-1]
+            last = ids[-1]
 
 
 def range_documents(session: Session, where: DocumentRange, regions: RegionResolver,
@@ -431,7 +435,7 @@ def analyse(doc: dict, seg) -> dict:
         "former": names.former,
         "body": " ".join(seg.joined_words(body)),
         "name_bg": names.name_bg,
-        "body_bg": f" {GAP} ".join(b.bigrams for b in body if b.bigrams),
+        "body_bg": bigram_stream(body),
         "group": f"a{doc['agency_id']}" if doc["agency_id"] else doc["key"],
         "name_key": list(names.keys),
         "name_py": names.pinyin,
@@ -464,13 +468,13 @@ def _name_fields(name: str, former: tuple[str, ...], is_agency: bool, seg) -> Na
     Every document of an agency carries the identity keys of its names (the
     identity tier finds the agency under any filter); pinyin and the pieces
     for typo tolerance are the agency's own (one document per agency)."""
-    norm_name = normalize(name)
-    norm_former = [normalize(f) for f in former]
+    name_terms = seg.terms(name)
+    former_terms = [seg.terms(f) for f in former]
     keys = tuple(dict.fromkeys(k for k in map(identity_key, [name, *former]) if k))
     return NameFields(
-        name=" ".join(seg.words(norm_name)),
-        former=" ".join(seg.words("\n".join(norm_former))) if norm_former else "",
-        name_bg=bigram_stream([norm_name, *norm_former]),
+        name=" ".join(seg.joined_words([name_terms])),
+        former=" ".join(seg.joined_words(former_terms)) if former else "",
+        name_bg=bigram_stream([name_terms, *former_terms]),
         keys=keys,
         pinyin=" ".join(pinyin_terms(list(keys))) if is_agency else "",
         substrings=tuple(p for k in keys for p in name_substrings(k)) if is_agency else (),

@@ -136,9 +136,6 @@ class Segmenter:
             self._cut_all = lambda t: list(self._impl.cut(t, cut_all=True))
             self._impl.initialize()
             self._known = lambda w: self._impl.FREQ.get(w, 0) > 0
-        # What becomes of each token the segmenter yields, remembered per token.
-        self._search_token = _TokenVerdicts(_search_token)
-        self._full_mode_word = _TokenVerdicts(_full_mode_word)
         self.remember(TEXT_CACHE_SIZE)
 
     def remember(self, texts: int) -> None:
@@ -180,8 +177,8 @@ class Segmenter:
         search: list[str] = []
         full: list[str] = []
         for line in text.split("\n"):
-            search += filter(None, map(self._search_token.__getitem__, self._cut_search(line)))
-            full += filter(self._full_mode_word.__getitem__, self._cut_all(line))
+            search += filter(None, map(_search_token, self._cut_search(line)))
+            full += filter(_full_mode_word, self._cut_all(line))
         return search, full
 
     def known(self, word: str) -> bool:
@@ -222,23 +219,6 @@ def _full_mode_word(tok: str) -> bool:
     return len(tok) > 1 and bool(_CJK.match(tok))
 
 
-class _TokenVerdicts(dict):
-    """token -> verdict, worked out on first sight; forgets everything past a size
-    (a long-running process sees an unbounded number of distinct numbers and names)."""
-
-    LIMIT = 500_000
-
-    def __init__(self, decide):
-        super().__init__()
-        self.decide = decide
-
-    def __missing__(self, tok: str):
-        if len(self) >= self.LIMIT:
-            self.clear()
-        verdict = self[tok] = self.decide(tok)
-        return verdict
-
-
 _segmenters: dict[str, Segmenter] = {}
 _seg_lock = threading.Lock()
 
@@ -269,9 +249,9 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
-def bigram_stream(parts) -> str:
-    """Space-joined bigrams of several normalized texts, separated by a gap token."""
-    return f" {GAP} ".join(chunk for chunk in (" ".join(bigrams(p)) for p in parts) if chunk)
+def bigram_stream(terms: Iterable[TextTerms]) -> str:
+    """The bigrams of several texts (their :meth:`Segmenter.terms`), separated by a gap token."""
+    return f" {GAP} ".join(t.bigrams for t in terms if t.bigrams)
 
 
 # -- the user's query --------------------------------------------------------------
