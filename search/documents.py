@@ -34,11 +34,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, raiseload, selectinload
 
@@ -172,8 +172,9 @@ class AgencyNames:
 
 
 def _finish(doc: dict) -> dict:
-    payload = json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str)
-    doc["stamp"] = hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
+    # orjson: several times cheaper than json.dumps, which was a tenth of a rebuild's reading
+    payload = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS, default=str)
+    doc["stamp"] = hashlib.sha1(payload).hexdigest()[:16]
     return doc
 
 

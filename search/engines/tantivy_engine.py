@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+import orjson
 import tantivy
 from tantivy import Filter, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
@@ -101,7 +102,7 @@ def bulk_json(doc: dict) -> str:
     """A document as the JSON tantivy parses itself (``IndexWriter.add_json``): what a
     rebuild's workers send, since one string crosses between processes far more cheaply
     than the many strings of an analysed document."""
-    return json.dumps(_fields(doc), ensure_ascii=False)
+    return orjson.dumps(_fields(doc)).decode()
 
 
 _BASIC = {"name_key", "name_sub", "ids"}
