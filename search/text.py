@@ -38,10 +38,13 @@ _CONTROL_RE = re.compile(
 )
 # CJK ideographs (basic + extension A + compatibility) form bigrams.
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Characters jieba's full mode cuts into dictionary words (its Han range).
+# Characters jieba's full mode cuts into dictionary words (its Han range; it cuts each run
+# of them on its own).
 _FULL_MODE_WORD = re.compile(r"[\u4e00-\u9fd5]{2,}")
 # A "word character" run: CJK, letters or digits.
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+# A token (of several joined by NUL) holding a word character: what search mode indexes.
+_WORD_TOKEN = re.compile(r"[^\0]*?[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9a-z][^\0]*")
 # Texts up to this long are remembered once made into index terms: the same short texts
 # (vocabulary terms, bureau and authority names, standard wording) recur across
 # documents, and working them out again is most of what indexing costs.  A process
@@ -177,8 +180,14 @@ class Segmenter:
         search: list[str] = []
         full: list[str] = []
         for line in text.split("\n"):
-            search += filter(None, map(_search_token, self._cut_search(line)))
-            full += filter(_full_mode_word, self._cut_all(line))
+            # Search mode yields words of its blocks (no whitespace inside) and single
+            # characters between them: keep those holding a word character, found in one
+            # pass over the tokens joined by a character no normalized text has.
+            search += _WORD_TOKEN.findall("\0".join(self._cut_search(line)))
+            # Full mode cuts each run of Han characters on its own (other characters come
+            # back one by one): so cut just the runs, and keep its words of 2+ characters.
+            for run in _FULL_MODE_WORD.findall(line):
+                full += [word for word in self._cut_all(run) if len(word) > 1]
         return search, full
 
     def known(self, word: str) -> bool:
@@ -208,15 +217,6 @@ def _with_full_mode(search: list[str], full: list[str]) -> list[str]:
         search += [tok for tok in dict.fromkeys(full) if tok not in seen]
     return search
 
-
-def _search_token(tok: str) -> str:
-    """A search-mode token as indexed ('' when it holds no word character)."""
-    tok = tok.strip()
-    return tok if tok and _RUN.search(tok) else ""
-
-
-def _full_mode_word(tok: str) -> bool:
-    return len(tok) > 1 and bool(_CJK.match(tok))
 
 
 _segmenters: dict[str, Segmenter] = {}

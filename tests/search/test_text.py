@@ -3,6 +3,8 @@
 import pytest
 
 from search.text import (
+    _CJK,
+    _RUN,
     ParsedQuery,
     bigrams,
     canonical_identifier,
@@ -59,6 +61,27 @@ def test_dictionary_words_are_indexed_wherever_they_occur(seg):
     assert not seg.indexed_everywhere("专")  # one character: not cut in full mode
     assert not seg.indexed_everywhere("a股")
     assert not seg.indexed_everywhere("利代")  # not a dictionary word
+
+
+@pytest.mark.parametrize("text", [
+    "太原专利代理事务所（普通合伙） 91140100MA0KXXXX1Y",
+    "㐀专利代理㐁有限公司；豈更車中華人民共和國",  # extension A and compatibility ideographs
+    "𠀀专利𠀁代理所",  # supplementary-plane ideographs
+    "a.b+c#d 专利 代理 x%y 12.5% ab12中文cd34",
+    "  专利  代理\t公司 \n第二行：签名责任制，ⅰⅱ专利·代理·",
+    "……！？",
+])
+def test_words_are_search_mode_plus_full_mode_words(seg, text):
+    # What indexing emits, worked out the plain way from the segmenter's own output: every
+    # search-mode token holding a word character (stripped), then each full-mode word of
+    # 2+ Han characters the search mode lacks.
+    search, full = [], []
+    for line in normalize(text).split("\n"):
+        search += [t.strip() for t in seg._cut_search(line)
+                   if t.strip() and _RUN.search(t.strip())]
+        full += [w for w in seg._cut_all(line) if len(w) > 1 and _CJK.match(w)]
+    expected = search + [w for w in dict.fromkeys(full) if w not in search]
+    assert seg.words(normalize(text)) == expected
 
 
 def test_quoted_dictionary_word_is_marked_as_a_word(seg):
