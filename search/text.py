@@ -67,6 +67,8 @@ def canonical_identifier(text: str | None) -> str:
     NFKC, upper case, whitespace removed, every kind of bracket made round:
     ``晋市监处罚〔2024〕12号`` == ``晋市监处罚[2024]12号`` == ``晋市监处罚（2024）12号``.
     """
+    if text and text.isascii() and text.isalnum():  # most are: nothing to change but case
+        return text.upper()
     text = unicodedata.normalize("NFKC", text or "").upper()
     text = re.sub(r"[\[〔【［｛{]", "(", text)
     text = re.sub(r"[\]〕】］｝}]", ")", text)
