@@ -104,7 +104,7 @@ def domain_words() -> list[tuple[str, int]]:
 
 class TextTerms(NamedTuple):
     """What one text puts in the index: its search-mode words, the full-mode words
-    inside it, and its bigrams (space-joined)."""
+    inside it that search mode lacks (each once), and its bigrams (space-joined)."""
 
     words: tuple[str, ...]
     full_words: tuple[str, ...]
@@ -156,11 +156,13 @@ class Segmenter:
     def _terms(self, text: str) -> TextTerms:
         norm = normalize(text)
         search, full = self._cut_lines(norm)
-        return TextTerms(tuple(search), tuple(full), " ".join(bigrams(norm)))
+        extra = _with_full_mode(list(search), full)[len(search):]
+        return TextTerms(tuple(search), tuple(extra), " ".join(bigrams(norm)))
 
     @staticmethod
     def joined_words(terms: Iterable[TextTerms]) -> list[str]:
-        """:meth:`words` of texts joined by newlines, from their :meth:`terms`."""
+        """:meth:`words` of texts joined by newlines, from their :meth:`terms` (a word a
+        text's search mode lacks may be in another's: it is then not added again)."""
         search: list[str] = []
         full: list[str] = []
         for term in terms:
