@@ -101,12 +101,15 @@ def pinyin_terms(names: list[str]) -> list[str]:
     for name in names:
         syl = syllables(identity_key(name))
         initials = [s[0] for s in syl]
-        count = len(syl)
-        for i in range(count):
-            for n in range(1, min(PINYIN_WINDOW, count - i) + 1):
-                out["".join(syl[i:i + n])] = None
-            for n in range(2, min(INITIALS_WINDOW, count - i) + 1):
-                out["".join(initials[i:i + n])] = None
+        for i in range(len(syl)):  # each run grown one syllable at a time
+            run = ""
+            for part in syl[i:i + PINYIN_WINDOW]:
+                run += part
+                out[run] = None
+            run = initials[i]
+            for part in initials[i + 1:i + INITIALS_WINDOW]:
+                run += part
+                out[run] = None
         if syl:
             out["".join(initials)] = None  # initials of the whole name
     return list(out)
