@@ -222,7 +222,6 @@ def _with_full_mode(search: list[str], full: list[str]) -> list[str]:
     return search
 
 
-
 _segmenters: dict[str, Segmenter] = {}
 _seg_lock = threading.Lock()
 
