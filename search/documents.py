@@ -284,11 +284,12 @@ def document_for(obj, regions: RegionResolver, agencies: AgencyNames) -> dict | 
     return record_document(obj, regions, agencies)
 
 
-def documents_of(objs: Sequence, regions: RegionResolver,
-                 agencies: AgencyNames) -> list[dict | None]:
-    """:func:`document_for` each of ``objs`` (their agencies read in one go)."""
+def documents_of(objs: Sequence, regions: RegionResolver, agencies: AgencyNames,
+                 build: Callable = document_for) -> list[dict | None]:
+    """``build`` (:func:`document_for`, or a kind's plain-row builder) each of ``objs``
+    (their agencies read in one go)."""
     agencies.load(getattr(obj, "agency_id", None) for obj in objs)
-    return [document_for(obj, regions, agencies) for obj in objs]
+    return [build(obj, regions, agencies) for obj in objs]
 
 
 # -- what the results page shows (the same fields, original text) ---------------
@@ -408,9 +409,10 @@ def _plain_row_document(kind: str) -> Callable | None:
     than ORM objects."""
     if kind == AGENT:
         return agent_document
-    if kind in ("agency", CASE) or register.get(kind).agency_optional:
+    if kind in ("agency", CASE):
         return None
-    return partial(record_document, kind=register.get(kind))
+    record_kind = register.get(kind)
+    return None if record_kind.agency_optional else partial(record_document, kind=record_kind)
 
 
 def range_documents(session: Session, where: DocumentRange, regions: RegionResolver,
@@ -423,8 +425,7 @@ def range_documents(session: Session, where: DocumentRange, regions: RegionResol
     if build is not None:
         columns = [c for c in model.__table__.columns if c.key not in _BOOKKEEPING_COLUMNS]
         rows = session.connection().execute(stmt.with_only_columns(*columns)).all()
-        agencies.load(row.agency_id for row in rows)
-        documents = [build(row, regions, agencies) for row in rows]
+        documents = documents_of(rows, regions, agencies, build)
     else:
         objs = session.scalars(stmt.options(*_options(kind, for_documents=True))).all()
         documents = documents_of(objs, regions, agencies)

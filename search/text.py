@@ -156,7 +156,8 @@ class Segmenter:
     def _terms(self, text: str) -> TextTerms:
         norm = normalize(text)
         search, full = self._cut_lines(norm)
-        extra = _with_full_mode(list(search), full)[len(search):]
+        # Worked out once per text: a document's texts then rarely have any extra in common.
+        extra = _with_full_mode(list(search), full)[len(search):]  # what search mode lacks
         return TextTerms(tuple(search), tuple(extra), " ".join(bigrams(norm)))
 
     @staticmethod
