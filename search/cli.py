@@ -40,7 +40,7 @@ search_cli = AppGroup("search", help="Search index: rebuild, check; synonyms.")
 PARALLEL_MIN_ROWS = 5_000  # below this, analysing in worker processes is not worth starting them
 CHUNK = 500
 IN_FLIGHT = 6  # chunks handed to workers ahead of use: bounded memory, workers never idle
-WORKER_TEXT_CACHE = 100_000  # texts whose index terms a worker remembers (~130 MB at most)
+WORKER_TEXT_CACHE = 100_000  # texts (and clauses) a worker remembers the terms of (~180 MB)
 CHUNK_TIMEOUT = 600  # seconds one chunk may take in a worker before the rebuild gives up
 
 

@@ -45,10 +45,17 @@ _FULL_MODE_WORD = re.compile(r"[\u4e00-\u9fd5]{2,}")
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
 # A token (of several joined by NUL) holding a word character: what search mode indexes.
 _WORD_TOKEN = re.compile(r"[^\0]*?[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9a-z][^\0]*")
+# What ends a clause of a normalized text: whitespace and punctuation that are neither word
+# characters nor characters jieba keeps inside a block (``+#&._%-``).  jieba cuts each block
+# between such characters on its own, and bigrams and Han runs never span them, so a clause
+# has the same terms on its own as inside its text.
+_CLAUSE_BREAK = re.compile(r"[\s,;:!?()\[\]\"'、。《》“”‘’【】]+")
 # Texts up to this long are remembered once made into index terms: the same short texts
 # (vocabulary terms, bureau and authority names, standard wording) recur across
-# documents, and working them out again is most of what indexing costs.  A process
-# remembers TEXT_CACHE_SIZE of them; a rebuild's workers remember more (``remember``).
+# documents, and working them out again is most of what indexing costs.  A longer text
+# (a penalty's facts, a case) is made into terms clause by clause, each clause remembered:
+# standard wording recurs across decisions.  A process remembers TEXT_CACHE_SIZE texts and
+# as many clauses; a rebuild's workers remember more (``remember``).
 CACHED_TEXT_CHARS = 256
 TEXT_CACHE_SIZE = 8_192
 
@@ -144,8 +151,10 @@ class Segmenter:
         self.remember(TEXT_CACHE_SIZE)
 
     def remember(self, texts: int) -> None:
-        """Keep the index terms of up to ``texts`` short texts (forgetting those kept)."""
+        """Keep the index terms of up to ``texts`` short texts and as many clauses of
+        longer ones (forgetting those kept)."""
         self._cached_terms = functools.lru_cache(maxsize=texts)(self._terms)
+        self._clause_terms = functools.lru_cache(maxsize=texts)(self._clause)
 
     def terms(self, text: str | None) -> TextTerms:
         """The index terms of one raw text (a body field): normalized, cut into words
@@ -155,10 +164,25 @@ class Segmenter:
 
     def _terms(self, text: str) -> TextTerms:
         norm = normalize(text)
-        search, full = self._cut_lines(norm)
+        if len(norm) <= CACHED_TEXT_CHARS:
+            search, full = self._cut_lines(norm)
+            pairs = bigrams(norm)
+        else:  # clause by clause (the same terms), each clause remembered
+            search, full, pairs = [], [], []
+            for clause in _CLAUSE_BREAK.split(norm):
+                if clause:
+                    words, clause_full, clause_pairs = self._clause_terms(clause)
+                    search += words
+                    full += clause_full
+                    pairs += clause_pairs
         # Worked out once per text: a document's texts then rarely have any extra in common.
         extra = _with_full_mode(list(search), full)[len(search):]  # what search mode lacks
-        return TextTerms(tuple(search), tuple(extra), " ".join(bigrams(norm)))
+        return TextTerms(tuple(search), tuple(extra), " ".join(pairs))
+
+    def _clause(self, clause: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """(search-mode words, full-mode words, bigrams) of one clause of a normalized text."""
+        search, full = self._cut_lines(clause)
+        return tuple(search), tuple(full), tuple(bigrams(clause))
 
     @staticmethod
     def joined_words(terms: Iterable[TextTerms]) -> list[str]:
@@ -188,11 +212,18 @@ class Segmenter:
             # Search mode yields words of its blocks (no whitespace inside) and single
             # characters between them: keep those holding a word character, found in one
             # pass over the tokens joined by a character no normalized text has.
-            search += _WORD_TOKEN.findall("\0".join(self._cut_search(line)))
+            words = _WORD_TOKEN.findall("\0".join(self._cut_search(line)))
+            search += words
             # Full mode cuts each run of Han characters on its own (other characters come
             # back one by one): so cut just the runs, and keep its words of 2+ characters.
-            for run in _FULL_MODE_WORD.findall(line):
-                full += [word for word in self._cut_all(run) if len(word) > 1]
+            # A run of up to 4 characters that search mode gave as a word needs no cutting:
+            # search mode gives a word's dictionary words of 2 and 3 characters with it (or
+            # gave the run with those of a longer word), i.e. every word full mode finds in it.
+            runs = _FULL_MODE_WORD.findall(line)
+            given = set(words) if runs else set()
+            for run in runs:
+                if len(run) > 4 or run not in given:
+                    full += [word for word in self._cut_all(run) if len(word) > 1]
         return search, full
 
     def known(self, word: str) -> bool:

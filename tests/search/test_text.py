@@ -4,7 +4,9 @@ import pytest
 
 from search.text import (
     _CJK,
+    _CLAUSE_BREAK,
     _RUN,
+    CACHED_TEXT_CHARS,
     ParsedQuery,
     bigrams,
     canonical_identifier,
@@ -70,18 +72,43 @@ def test_dictionary_words_are_indexed_wherever_they_occur(seg):
     "a.b+c#d 专利 代理 x%y 12.5% ab12中文cd34",
     "  专利  代理\t公司 \n第二行：签名责任制，ⅰⅱ专利·代理·",
     "……！？",
+    # short Han runs: names, words of 2-4 characters kept whole or cut by search mode
+    "张伟 李娜娜，代理师；签名责任；专利代理；机构名称、欧阳明华、非正常申请",
+    "代理人：专利代理师",  # a run of 5 kept whole: full mode adds 专利代理
 ])
 def test_words_are_search_mode_plus_full_mode_words(seg, text):
-    # What indexing emits, worked out the plain way from the segmenter's own output: every
-    # search-mode token holding a word character (stripped), then each full-mode word of
-    # 2+ Han characters the search mode lacks.
+    assert seg.words(normalize(text)) == _plain_words(seg, normalize(text))
+
+
+def _plain_words(seg, norm):
+    """What indexing emits, worked out the plain way from the segmenter's own output:
+    every search-mode token holding a word character (stripped), then each full-mode word
+    of 2+ Han characters the search mode lacks."""
     search, full = [], []
-    for line in normalize(text).split("\n"):
+    for line in norm.split("\n"):
         search += [t.strip() for t in seg._cut_search(line)
                    if t.strip() and _RUN.search(t.strip())]
         full += [w for w in seg._cut_all(line) if len(w) > 1 and _CJK.match(w)]
-    expected = search + [w for w in dict.fromkeys(full) if w not in search]
-    assert seg.words(normalize(text)) == expected
+    return search + [w for w in dict.fromkeys(full) if w not in search]
+
+
+def test_a_long_text_has_the_terms_it_would_have_uncut(seg):
+    # A long text is made into terms clause by clause (each clause remembered): that must
+    # give exactly the terms of the whole text, so every clause break must be a place where
+    # jieba starts a new block and no bigram or Han run crosses.  Each break character sits
+    # between characters jieba keeps inside a block (ASCII, digits, ``+#&._%-``).
+    breaks = " \t\n,;:!?()[]\"'、。《》“”‘’【】，；：！？（）［］＂＇"
+    assert all(_CLAUSE_BREAK.fullmatch(normalize(c)) for c in breaks)
+    clause = "经查，当事人于2023年10月26日至2025年2月26日期间，允许他人以其名义承接专利代理业务"
+    pieces = [f"{clause}{c}a.b+c#d&e_f-g 12.5%专利{c}代理x%y" for c in breaks]
+    first = "".join(pieces)
+    second = "".join(reversed(pieces)) + "张伟 李娜娜，签名责任制"  # the same clauses, remembered
+    for text in (first, second):
+        norm = normalize(text)
+        assert len(norm) > CACHED_TEXT_CHARS
+        terms = seg.terms(text)
+        assert list(terms.words + terms.full_words) == _plain_words(seg, norm)
+        assert terms.bigrams == " ".join(bigrams(norm))
 
 
 def test_quoted_dictionary_word_is_marked_as_a_word(seg):
