@@ -98,11 +98,12 @@ def _document(doc: dict) -> tantivy.Document:
     return tantivy.Document(**_fields(doc))
 
 
-def bulk_json(doc: dict) -> str:
-    """A document as the JSON tantivy parses itself (``IndexWriter.add_json``): what a
-    rebuild's workers send, since one string crosses between processes far more cheaply
-    than the many strings of an analysed document."""
-    return orjson.dumps(_fields(doc)).decode()
+def bulk_json(doc: dict) -> bytes:
+    """A document as the UTF-8 JSON tantivy parses itself (``IndexWriter.add_json``): what
+    a rebuild's workers send, since one string crosses between processes far more cheaply
+    than the many strings of an analysed document, and bytes more cheaply than a string
+    (pickling Chinese text encodes and decodes it again: ~4x the cost)."""
+    return orjson.dumps(_fields(doc))
 
 
 _BASIC = {"name_key", "name_sub", "ids"}
@@ -557,7 +558,7 @@ class TantivyEngine(Engine):
         count = 0
         try:
             for doc in documents:
-                writer.add_json(doc)
+                writer.add_json(doc.decode())
                 count += 1
             writer.commit()
             writer.wait_merging_threads()
