@@ -163,6 +163,9 @@ class Segmenter:
         return self._cached_terms(text) if len(text) <= CACHED_TEXT_CHARS else self._terms(text)
 
     def _terms(self, text: str) -> TextTerms:
+        if text.isascii() and text.isalnum():  # an identifier (USCC, certificate number):
+            norm = text.lower()  # normalized as it is, one run (its bigram), no Han word
+            return TextTerms(tuple(self._cut_search(norm)), (), norm)
         norm = normalize(text)
         if len(norm) <= CACHED_TEXT_CHARS:
             search, full = self._cut_lines(norm)

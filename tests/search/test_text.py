@@ -92,6 +92,16 @@ def _plain_words(seg, norm):
     return search + [w for w in dict.fromkeys(full) if w not in search]
 
 
+@pytest.mark.parametrize("text", ["91140100MA0KXXXX1Y", "14200500001", "abc", "x1", "7",
+                                  "ABC 123", "12.5", "专利abc"])
+def test_an_identifier_has_the_terms_of_any_text(seg, text):
+    # Letters and digits only (USCC, certificate numbers) take a shorter way: the same terms.
+    norm = normalize(text)
+    terms = seg.terms(text)
+    assert list(terms.words + terms.full_words) == _plain_words(seg, norm)
+    assert terms.bigrams == " ".join(bigrams(norm))
+
+
 def test_a_long_text_has_the_terms_it_would_have_uncut(seg):
     # A long text is made into terms clause by clause (each clause remembered): that must
     # give exactly the terms of the whole text, so every clause break must be a place where
