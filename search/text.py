@@ -154,7 +154,7 @@ class Segmenter:
         """Keep the index terms of up to ``texts`` short texts and as many clauses of
         longer ones (forgetting those kept)."""
         self._cached_terms = functools.lru_cache(maxsize=texts)(self._terms)
-        self._clause_terms = functools.lru_cache(maxsize=texts)(self._clause)
+        self._clause_terms = functools.lru_cache(maxsize=texts)(self._parts)
 
     def terms(self, text: str | None) -> TextTerms:
         """The index terms of one raw text (a body field): normalized, cut into words
@@ -168,24 +168,20 @@ class Segmenter:
             return TextTerms(tuple(self._cut_search(norm)), (), norm)
         norm = normalize(text)
         if len(norm) <= CACHED_TEXT_CHARS:
-            search, full = self._cut_lines(norm)
-            pairs = bigrams(norm)
+            parts = [self._parts(norm)]
         else:  # clause by clause (the same terms), each clause remembered
-            search, full, pairs = [], [], []
-            for clause in _CLAUSE_BREAK.split(norm):
-                if clause:
-                    words, clause_full, clause_pairs = self._clause_terms(clause)
-                    search += words
-                    full += clause_full
-                    pairs += clause_pairs
+            parts = [self._clause_terms(clause) for clause in _CLAUSE_BREAK.split(norm) if clause]
+        search = [word for words, _, _ in parts for word in words]
+        full = [word for _, words, _ in parts for word in words]
         # Worked out once per text: a document's texts then rarely have any extra in common.
         extra = _with_full_mode(list(search), full)[len(search):]  # what search mode lacks
-        return TextTerms(tuple(search), tuple(extra), " ".join(pairs))
+        return TextTerms(tuple(search), tuple(extra),
+                         " ".join(pair for _, _, pairs in parts for pair in pairs))
 
-    def _clause(self, clause: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-        """(search-mode words, full-mode words, bigrams) of one clause of a normalized text."""
-        search, full = self._cut_lines(clause)
-        return tuple(search), tuple(full), tuple(bigrams(clause))
+    def _parts(self, norm: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """(search-mode words, full-mode words, bigrams) of a normalized text or clause."""
+        search, full = self._cut_lines(norm)
+        return tuple(search), tuple(full), tuple(bigrams(norm))
 
     @staticmethod
     def joined_words(terms: Iterable[TextTerms]) -> list[str]:

@@ -102,7 +102,7 @@ def bulk_json(doc: dict) -> bytes:
     """A document as the UTF-8 JSON tantivy parses itself (``IndexWriter.add_json``): what
     a rebuild's workers send, since one string crosses between processes far more cheaply
     than the many strings of an analysed document, and bytes more cheaply than a string
-    (pickling Chinese text encodes and decodes it again: ~4x the cost)."""
+    (pickling Chinese text encodes and decodes it again: ~5x the cost)."""
     return orjson.dumps(_fields(doc))
 
 
