@@ -45,6 +45,8 @@ _FULL_MODE_WORD = re.compile(r"[\u4e00-\u9fd5]{2,}")
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
 # A token (of several joined by NUL) holding a word character: what search mode indexes.
 _WORD_TOKEN = re.compile(r"[^\0]*?[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9a-z][^\0]*")
+# A line of word characters only (then every token of it holds one).
+_WORD_LINE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9a-z]*")
 # What ends a clause of a normalized text: whitespace and punctuation that are neither word
 # characters nor characters jieba keeps inside a block (``+#&._%-``).  jieba cuts each block
 # between such characters on its own, and bigrams and Han runs never span them, so a clause
@@ -211,7 +213,9 @@ class Segmenter:
             # Search mode yields words of its blocks (no whitespace inside) and single
             # characters between them: keep those holding a word character, found in one
             # pass over the tokens joined by a character no normalized text has.
-            words = _WORD_TOKEN.findall("\0".join(self._cut_search(line)))
+            words = self._cut_search(line)
+            if not _WORD_LINE.fullmatch(line):
+                words = _WORD_TOKEN.findall("\0".join(words))
             search += words
             # Full mode cuts each run of Han characters on its own (other characters come
             # back one by one): so cut just the runs, and keep its words of 2+ characters.

@@ -75,6 +75,8 @@ def test_dictionary_words_are_indexed_wherever_they_occur(seg):
     # short Han runs: names, words of 2-4 characters kept whole or cut by search mode
     "张伟 李娜娜，代理师；签名责任；专利代理；机构名称、欧阳明华、非正常申请",
     "代理人：专利代理师",  # a run of 5 kept whole: full mode adds 专利代理
+    # word characters only (no token to drop: taken as cut)
+    "新乡市获嘉县平阳大街617号", "㐀专利代理㐁有限公司豈更車", "ab12中文cd34",
 ])
 def test_words_are_search_mode_plus_full_mode_words(seg, text):
     assert seg.words(normalize(text)) == _plain_words(seg, normalize(text))
