@@ -189,9 +189,12 @@ def _agency_part(ident: int | None, agency: AgencyPart | None, regions) -> dict:
     }
 
 
-def agency_document(agency: Agency, regions: RegionResolver) -> dict:
-    names = AgencyPart(agency.name, tuple(f.name for f in agency.former_names),
-                       agency.division_code)
+def agency_document(agency, regions: RegionResolver,
+                    former: Sequence[str] | None = None) -> dict:
+    """``agency`` is the ORM object, or a plain row of its table given its ``former`` names."""
+    if former is None:
+        former = [f.name for f in agency.former_names]
+    names = AgencyPart(agency.name, tuple(former), agency.division_code)
     doc = _agency_part(agency.id, names, regions)
     doc.update(
         key=make_key("agency", agency.id),
@@ -214,6 +217,13 @@ def agency_document(agency: Agency, regions: RegionResolver) -> dict:
         pub_to=FOREVER,
     )
     return _finish(doc)
+
+
+def agency_row_document(row, regions: RegionResolver, agencies: AgencyNames) -> dict:
+    """An agency's document from a plain row of its table, its former names from ``agencies``
+    (read for a range of agencies at once)."""
+    part = agencies[row.id]
+    return agency_document(row, regions, part.former if part is not None else ())
 
 
 def record_document(record, regions: RegionResolver, agencies: AgencyNames,
@@ -403,13 +413,14 @@ _BOOKKEEPING_COLUMNS = frozenset({"created_at", "updated_at", "created_by_id", "
 
 def _plain_row_document(kind: str) -> Callable | None:
     """For a kind whose document needs only its own columns (and its agency's names), the
-    function that builds it from a plain row of its table; None for the others (an agency
-    with its former names, a case with its tags, a record that may have no agency).  A
-    rebuild reads those kinds as plain rows: most of its rows, and several times cheaper
-    than ORM objects."""
+    function that builds it from a plain row of its table; None for the others (a case
+    with its tags, a record that may have no agency).  A rebuild reads those kinds as
+    plain rows: most of its rows, and several times cheaper than ORM objects."""
     if kind == AGENT:
         return agent_document
-    if kind in ("agency", CASE):
+    if kind == "agency":
+        return agency_row_document
+    if kind == CASE:
         return None
     record_kind = register.get(kind)
     return None if record_kind.agency_optional else partial(record_document, kind=record_kind)
@@ -425,6 +436,8 @@ def range_documents(session: Session, where: DocumentRange, regions: RegionResol
     if build is not None:
         columns = [c for c in model.__table__.columns if c.key not in _BOOKKEEPING_COLUMNS]
         rows = session.connection().execute(stmt.with_only_columns(*columns)).all()
+        if kind == "agency":  # their names and former names, read in one go
+            agencies.load(row.id for row in rows)
         documents = documents_of(rows, regions, agencies, build)
     else:
         objs = session.scalars(stmt.options(*_options(kind, for_documents=True))).all()
