@@ -33,6 +33,7 @@ from .documents import (
     range_documents,
 )
 from .engines.base import Engine
+from .names import load_pinyin
 from .text import segmenter
 
 search_cli = AppGroup("search", help="Search index: rebuild, check; synonyms.")
@@ -98,7 +99,7 @@ def _fewer_gc_passes():
 def analysis_pool(session, processes: int | None = None):
     """Worker processes that read and analyse the rows when the database is large, else None.
 
-    Started (forked, with the segmenter already loaded) before any index
+    Started (forked, with the segmenter and pinyin tables already loaded) before any index
     writer exists, so the children never inherit an engine's threads mid-work.
     Each opens its own database connections.
     """
@@ -157,6 +158,7 @@ def rebuild(app=None) -> tuple[int, float]:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     engine = get_engine(app)
     seg = get_segmenter(app)
+    load_pinyin()
     started = time.perf_counter()
     with Session(db.engine) as session:  # where the change log stands before reading
         newest = changes.newest_id(session)

@@ -76,6 +76,12 @@ def syllables(text: str) -> tuple[str, ...]:
     return tuple(s for word in cutter.seg(han) for s in _word_syllables(word))
 
 
+def load_pinyin() -> None:
+    """Load pypinyin's tables now rather than at the first name (a rebuild does, like the
+    segmenter's dictionary, before it forks the workers that then share them)."""
+    _pinyin()
+
+
 @lru_cache(maxsize=1)
 def _pinyin():
     """(pypinyin's word cutter, its converter) as ``lazy_pinyin`` sets them up."""
