@@ -37,16 +37,23 @@ _CONTROL_RE = re.compile(
     r"\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
 )
 # CJK ideographs (basic + extension A + compatibility) form bigrams.
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # as a character class's contents
+_CJK = re.compile(f"[{_HAN}]")
 # Characters jieba's full mode cuts into dictionary words (its Han range; it cuts each run
 # of them on its own).
 _FULL_MODE_WORD = re.compile(r"[\u4e00-\u9fd5]{2,}")
 # A "word character" run: CJK, letters or digits.
-_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+_RUN = re.compile(f"[{_HAN}]+|[0-9a-z]+")
 # A token (of several joined by NUL) holding a word character: what search mode indexes.
-_WORD_TOKEN = re.compile(r"[^\0]*?[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9a-z][^\0]*")
+_WORD_TOKEN = re.compile(f"[^\\0]*?[{_HAN}0-9a-z][^\\0]*")
 # A line of word characters only (then every token of it holds one).
-_WORD_LINE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9a-z]*")
+_WORD_LINE = re.compile(f"[{_HAN}0-9a-z]*")
+# The tokens of :func:`bigrams`, found in one pass: at each CJK character, the bigram it
+# starts (looked ahead; one character consumed), or the character itself when it is a run
+# of one; at the start of a run of ASCII letters/digits, the run.  The last character of a
+# longer CJK run starts nothing and is passed over.
+_BIGRAM = re.compile(f"(?=((?<![{_HAN}])[{_HAN}](?![{_HAN}])|[{_HAN}]{{2}}|(?<![0-9a-z])[0-9a-z]+))"
+                     f"(?:[{_HAN}]|[0-9a-z]+)")
 # What ends a clause of a normalized text: whitespace and punctuation that are neither word
 # characters nor characters jieba keeps inside a block (``+#&._%-``).  jieba cuts each block
 # between such characters on its own, and bigrams and Han runs never span them, so a clause
@@ -278,13 +285,7 @@ def bigrams(text: str) -> list[str]:
     runs of ASCII letters/digits stay whole.  Punctuation and spaces end a run:
     no bigram spans them.
     """
-    out: list[str] = []
-    for run in _RUN.findall(text):
-        if len(run) > 1 and _CJK.match(run):  # a run is all CJK or all ASCII
-            out += map(str.__add__, run[:-1], run[1:])
-        else:
-            out.append(run)
-    return out
+    return _BIGRAM.findall(text)
 
 
 def bigram_stream(terms: Iterable[TextTerms]) -> str:

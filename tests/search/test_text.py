@@ -135,6 +135,23 @@ def test_bigrams_are_consecutive_and_stop_at_punctuation():
     assert bigrams("😀 -- ;") == []
 
 
+@pytest.mark.parametrize("text", [
+    "", "中", "中 文", "x", "ab12中文cd34", "新乡新永专利代理事务所(普通合伙)", "a中b", "中a文",
+    "经查,当事人于2023年10月26日至2025年2月26日期间,允许他人以其名义承接专利代理业务",
+    "㐀专利代理㐁有限公司;豈更車中華", "𠀀专利𠀁代理所", "a.b+c#d 专利 代理 x%y 12.5%", "é中文ü",
+])
+def test_bigrams_are_those_of_each_run(text):
+    # Found by one regular expression; defined run by run: a CJK run of 2+ characters gives
+    # its overlapping pairs, any other run (one CJK character, ASCII letters/digits) itself.
+    plain = []
+    for run in _RUN.findall(text):
+        if len(run) > 1 and _CJK.match(run):
+            plain += [run[i:i + 2] for i in range(len(run) - 1)]
+        else:
+            plain.append(run)
+    assert bigrams(text) == plain
+
+
 @pytest.mark.parametrize(
     "raw, words, phrases",
     [
