@@ -116,7 +116,6 @@ def bench_engine(engine_name, db_url, tmp, repeat, rebuilds=1):
 
     from portal.extensions import db
     from search import get_engine, get_segmenter, service
-    from search.cli import rebuild
     from search.engines.base import SearchRequest
 
     index_dir = os.path.join(tmp, f"index-{engine_name}")
@@ -127,7 +126,7 @@ def bench_engine(engine_name, db_url, tmp, repeat, rebuilds=1):
         # of the pairs' ratios (the machine's speed drifts between runs minutes apart).
         pairs, prepared = [], None
         for i in range(rebuilds):
-            count, seconds = rebuild()
+            count, seconds = rebuild_in_own_process(engine_name, tmp)
             if i == 0:
                 prepared = bare_bulk_documents(engine_name)
             pairs.append((seconds, bare_bulk_seconds(prepared, tmp) if prepared else None))
@@ -272,39 +271,36 @@ def grouped_engine_times(app, engine, queries, repeat):
     return first, again
 
 
+def rebuild_in_own_process(engine_name, tmp):
+    """(documents, seconds) of a rebuild run as ``portal search rebuild`` runs: in a process
+    of its own.  A rebuild's workers fork from the process that starts them, and one that
+    did other work first (analysed every document for the reference, say) hands them a
+    bigger heap to collect and copy: ~1 s slower at 100k."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--rebuild-once",
+                          "--engines", engine_name, "--tmp", tmp],
+                         check=True, capture_output=True, text=True).stdout
+    count, seconds = out.split()[-2:]
+    return int(count), float(seconds)
+
+
 def bare_bulk_documents(engine_name, limit=300_000):
     """What the reference of a rebuild indexes: the same documents, read and analysed
-    beforehand, each as the JSON of its tantivy fields.  Worked out in a child process:
-    the caches and objects doing it here would leave slow the workers of the next rebuild,
-    which fork from this process (~1 s at 100k), as a ``portal search rebuild`` process
-    never is.  None for another engine or above ``limit`` documents (memory)."""
+    beforehand, each as the JSON of its tantivy fields.  None for another engine or above
+    ``limit`` documents (memory)."""
     if engine_name != "tantivy":
         return None
-    import multiprocessing
-
-    from sqlalchemy.orm import Session
-
-    from portal.extensions import db
-    from search.cli import _row_count
-
-    with Session(db.engine) as session:
-        if _row_count(session) > limit:
-            return None
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        return pool.apply(_analysed_json)
-
-
-def _analysed_json():
-    """(In a child process.)  Every document, analysed, as the JSON tantivy parses."""
     from sqlalchemy.orm import Session
 
     from portal.extensions import db
     from search import get_segmenter
-    from search.cli import analysed_documents
+    from search.cli import _row_count, analysed_documents
     from search.engines import tantivy_engine as te
 
-    db.engine.dispose(close=False)  # the parent's connections stay the parent's
     with Session(db.engine) as session:
+        if _row_count(session) > limit:
+            return None
         return list(analysed_documents(session, get_segmenter(), form=te.bulk_json))
 
 
@@ -365,9 +361,19 @@ def main():
     ap.add_argument("--rebuilds", type=int, default=3,
                     help="rebuilds, each followed by its bare tantivy reference (medians printed)")
     ap.add_argument("--tmp", default=None, help="work directory (default: a new temp dir)")
+    ap.add_argument("--rebuild-once", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     tmp = args.tmp or tempfile.mkdtemp(prefix="search-bench-")
     db_url = "sqlite:///" + os.path.join(tmp, "bench.db")
+    if args.rebuild_once:  # one rebuild in this process (see rebuild_in_own_process)
+        from search.cli import rebuild
+
+        app = make_app(db_url, args.engines, os.path.join(tmp, f"index-{args.engines}"),
+                       os.path.join(tmp, "inst"))
+        with app.app_context():
+            count, seconds = rebuild()
+        print(count, seconds)
+        return
     print(f"work dir {tmp}", flush=True)
     if args.tmp and os.path.exists(os.path.join(tmp, "bench.db")):
         print("reusing the database in the work directory", flush=True)
