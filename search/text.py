@@ -219,7 +219,8 @@ class Segmenter:
         for line in text.split("\n"):
             # Search mode yields words of its blocks (no whitespace inside) and single
             # characters between them: keep those holding a word character, found in one
-            # pass over the tokens joined by a character no normalized text has.
+            # pass over the tokens joined by a character no normalized text has (a line of
+            # word characters only has no other kind: its tokens are kept as they come).
             words = self._cut_search(line)
             if not _WORD_LINE.fullmatch(line):
                 words = _WORD_TOKEN.findall("\0".join(words))
