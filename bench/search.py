@@ -280,15 +280,15 @@ def rebuild_in_own_process(engine_name, tmp):
 
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--rebuild-once",
                           "--engines", engine_name, "--tmp", tmp],
-                         check=True, capture_output=True, text=True).stdout
+                         check=True, stdout=subprocess.PIPE, text=True).stdout  # errors shown
     count, seconds = out.split()[-2:]
     return int(count), float(seconds)
 
 
 def bare_bulk_documents(engine_name, limit=300_000):
-    """What the reference of a rebuild indexes: the same documents, read and analysed
-    beforehand, each as the JSON of its tantivy fields.  None for another engine or above
-    ``limit`` documents (memory)."""
+    """What the reference of a rebuild indexes: the same documents, read, analysed and
+    made into tantivy documents beforehand.  None for another engine or above ``limit``
+    documents (memory)."""
     if engine_name != "tantivy":
         return None
     from sqlalchemy.orm import Session
@@ -301,33 +301,28 @@ def bare_bulk_documents(engine_name, limit=300_000):
     with Session(db.engine) as session:
         if _row_count(session) > limit:
             return None
-        return list(analysed_documents(session, get_segmenter(), form=te.bulk_json))
+        return list(analysed_documents(session, get_segmenter(), form=te._document))
 
 
 def bare_bulk_seconds(prepared, tmp):
-    """The reference of a rebuild: bare tantivy indexing ``prepared`` documents, made into
-    tantivy documents before the clock starts (so: writer.add_document + commit + merges
-    only), in one thread like the rebuild."""
+    """The reference of a rebuild: bare tantivy indexing the ``prepared`` documents (so:
+    writer.add_document + commit + merges only), in one thread like the rebuild."""
     import shutil
-
-    import orjson
-    import tantivy
 
     from search.engines import tantivy_engine as te
 
-    docs = [tantivy.Document(**orjson.loads(j)) for j in prepared]
     path = os.path.join(tmp, "bare-bulk")
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)
     t = time.perf_counter()
     index = te._open(path, create=True)
     writer = index.writer(te.BULK_HEAP, 1)
-    for doc in docs:
+    for doc in prepared:
         writer.add_document(doc)
     writer.commit()
     writer.wait_merging_threads()
     seconds = time.perf_counter() - t
-    del writer, docs
+    del writer
     shutil.rmtree(path, ignore_errors=True)
     return seconds
 

@@ -499,7 +499,7 @@ def _body_fields(body: tuple[str, ...], seg) -> tuple[str, str]:
 # spot check's or credit grade's body recurs ~5 times at 100k agencies); the fields of their
 # bodies are remembered.  Other kinds' bodies are their own (a penalty's facts, an agent's
 # certificate number): remembering them cost more than it saved.
-SHARED_BODY_KINDS = frozenset({"spot_check", "credit_grade"})
+SHARED_BODY_KINDS = frozenset({register.SPOT_CHECK.key, register.CREDIT_GRADE.key})
 _shared_body_fields = lru_cache(maxsize=16_384)(_body_fields)
 
 
