@@ -36,7 +36,7 @@ import collections
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any, NamedTuple
 
 import orjson
@@ -427,12 +427,12 @@ def _plain_row_document(kind: str) -> Callable | None:
     return None if record_kind.agency_optional else partial(record_document, kind=record_kind)
 
 
-@lru_cache(maxsize=None)
-def _plain_row_type(kind: str, columns: tuple[str, ...]) -> type:
+@cache
+def _plain_row_type(kind: str, columns: tuple[str, ...]) -> Any:
     """What a plain row of ``kind`` is read into: a named tuple of its ``columns``.  A
     document reads ~15 attributes of its row: on SQLAlchemy's ``Row`` each is a failed
     lookup and then a Python ``__getattr__``, about half of building the document."""
-    return collections.namedtuple(f"{kind}_row", columns)  # type: ignore[misc]
+    return collections.namedtuple(f"{kind}_row", columns)
 
 
 def range_documents(session: Session, where: DocumentRange, regions: RegionResolver,
