@@ -431,7 +431,7 @@ def _plain_row_document(kind: str) -> Callable | None:
 def _plain_row_type(kind: str, columns: tuple[str, ...]) -> Any:
     """What a plain row of ``kind`` is read into: a named tuple of its ``columns``.  A
     document reads ~15 attributes of its row: on SQLAlchemy's ``Row`` each is a failed
-    lookup and then a Python ``__getattr__``, about half of building the document."""
+    lookup and then a Python ``__getattr__``: a third to a half of building the document."""
     return collections.namedtuple(f"{kind}_row", columns)
 
 
